@@ -1,0 +1,101 @@
+"""Memory, precision and rebuild-count helpers of lesson 08."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import rope_course as rc
+from rope_course.cost import (
+    GIB,
+    MIB,
+    cos_sin_cache_bytes,
+    decode_rebuild_rows,
+    distinct_positions,
+    dtype_bytes,
+    float32_angle_error,
+    init_cache_bytes,
+    median_times_interleaved,
+    model_init_cache_bytes,
+    position_rounding_error,
+)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float16, torch.float64])
+def test_cache_bytes_match_real_tensors(dtype):
+    mod = rc.RotaryEmbedding(16, max_position_embeddings=40)
+    cos, sin = mod(torch.zeros(1, dtype=dtype), seq_len=100)
+    assert cos_sin_cache_bytes(100, 16, dtype) == mod.cos_cached.nbytes + mod.sin_cached.nbytes
+    assert cos.nbytes + sin.nbytes == cos_sin_cache_bytes(100, 16, dtype)
+
+
+def test_init_cache_bytes_match_the_discarded_tensors():
+    mod = rc.RotaryEmbedding(32, max_position_embeddings=300)
+    assert init_cache_bytes(300, 32) == mod.cos_cached.nbytes + mod.sin_cached.nbytes
+    assert init_cache_bytes(300, 32, torch.bfloat16) == init_cache_bytes(300, 32) // 2
+
+
+def test_deepseek_v3_numbers():
+    assert init_cache_bytes(163840, 64, torch.float32) == 80 * MIB
+    assert model_init_cache_bytes(61, 163840, 64, torch.float32) / GIB == pytest.approx(4.765625)
+    assert model_init_cache_bytes(61, 163840, 64, torch.bfloat16) / GIB == pytest.approx(2.3828125)
+
+
+def test_dtype_bytes():
+    assert [dtype_bytes(d) for d in (torch.float32, torch.bfloat16, torch.float64)] == [4, 2, 8]
+    with pytest.raises(TypeError):
+        dtype_bytes("float32")
+
+
+def test_bf16_positions():
+    assert distinct_positions(2048, torch.bfloat16) == 641
+    assert distinct_positions(256, torch.bfloat16) == 256  # 8 significant bits: exact up to 256
+    assert distinct_positions(2048, torch.float32) == 2048
+    assert position_rounding_error(2048, torch.bfloat16) == 4.0
+    assert position_rounding_error(2048, torch.float32) == 0.0
+
+
+def test_float32_angle_error_against_numpy():
+    positions = np.array([0, 1, 1000, 65535, 131071])
+    got = float32_angle_error(10000, 64, positions)
+    inv32 = (1.0 / (10000.0 ** (np.arange(0, 64, 2, dtype=np.float32) / np.float32(64)))).astype(np.float32)
+    ang32 = (positions.astype(np.float32)[:, None] * inv32[None, :]).astype(np.float32)
+    exact = positions[:, None] * 10000.0 ** (-np.arange(32) * 2.0 / 64)
+    want = np.abs(ang32.astype(np.float64) - exact).max(axis=0)
+    # numpy's float32 pow may differ from torch's by an ulp; the errors agree to well within that
+    np.testing.assert_allclose(got["angle"].numpy(), want, atol=131071 * 2e-7)
+    assert got["angle"].shape == (32,) and got["cos"].shape == (32,)
+    assert got["angle"][0] == 0.0  # inv_freq[0] = 1 and integer positions < 2^24 are exact
+    assert float(got["angle"].max()) < 0.01 and float(got["angle"].max()) > 1e-3
+
+
+def test_float32_angle_error_rejects_bad_positions():
+    with pytest.raises(ValueError):
+        float32_angle_error(10000, 64, [])
+
+
+@pytest.mark.parametrize("prefill,steps", [(5, 10), (1, 0), (4096, 3), (7, 1)])
+def test_decode_rebuild_rows_counts_a_real_decode_loop(prefill, steps):
+    mod = rc.RotaryEmbedding(8, max_position_embeddings=4)
+    rows = 0
+    x = torch.zeros(1)
+    for length in [prefill] + [prefill + k for k in range(1, steps + 1)]:
+        before = mod.max_seq_len_cached
+        mod(x, seq_len=length)
+        if before is None or length > before:
+            rows += mod.cos_cached.shape[0]
+    assert decode_rebuild_rows(prefill, steps) == rows
+
+
+def test_median_times_interleaved_calls_each_function():
+    calls = {"a": 0, "b": 0}
+
+    def mk(name):
+        def f():
+            calls[name] += 1
+        return f
+
+    out = median_times_interleaved({"a": mk("a"), "b": mk("b")}, repeats=3)
+    assert set(out) == {"a", "b"} and all(v >= 0 and math.isfinite(v) for v in out.values())
+    assert calls == {"a": 4, "b": 4}
