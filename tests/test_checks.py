@@ -9,7 +9,7 @@ def square(x):
     return x * x
 
 
-CASES = [Case((2.0,)), Case((torch.tensor([1.0, -3.0]),), label="a tensor")]
+CASES = [Case((3.0,)), Case((torch.tensor([1.0, -3.0]),), label="a tensor")]
 
 
 def test_stub_reports_not_attempted(capsys):
@@ -27,7 +27,7 @@ def test_correct_answer():
 
 def test_wrong_answer_names_the_case_expected_and_got():
     result = check_exercise("square", lambda x: x * 2, square, CASES, quiet=True)
-    assert result.status == "wrong" and "(2.0)" in result.message and "expected 4" in result.message and "got 4" not in result.message
+    assert result.status == "wrong" and "(3.0)" in result.message and "expected 9" in result.message and "got 6" in result.message
     result = check_exercise("square", lambda x: x * x if isinstance(x, float) else x, square, CASES, quiet=True)
     assert "a tensor" in result.message and "max diff" in result.message
 
