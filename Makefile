@@ -22,7 +22,6 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml tools/install_lab_settings.py | $(PY)
-	$(PY) -m pip install --upgrade pip
 	$(PY) -m pip install "$(TORCH_SPEC)"
 	$(PY) -m pip install -e ".[test]"
 	$(PY) tools/install_lab_settings.py

@@ -46,10 +46,8 @@ def _check_x(x) -> None:
 class RotaryEmbedding(nn.Module):
     """Upstream `DeepseekV3RotaryEmbedding`."""
 
-    _min_dim = 2
-
     def __init__(self, dim, max_position_embeddings=2048, base=10000, device=None):
-        dim = check_dim(dim, minimum=self._min_dim)
+        dim = check_dim(dim)
         max_position_embeddings = check_max_position_embeddings(max_position_embeddings)
         check_base(base)
         super().__init__()
@@ -87,7 +85,10 @@ class RotaryEmbedding(nn.Module):
         )
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}, max_position_embeddings={self.max_position_embeddings}, base={self.base}"
+        text = f"dim={self.dim}, max_position_embeddings={self.max_position_embeddings}, base={self.base}"
+        if hasattr(self, "scaling_factor"):
+            text += f", scaling_factor={self.scaling_factor}"
+        return text
 
 
 class LinearScalingRotaryEmbedding(RotaryEmbedding):
@@ -104,16 +105,12 @@ class LinearScalingRotaryEmbedding(RotaryEmbedding):
         self.max_seq_len_cached = seq_len
         self._store_tables(seq_len, device, dtype, position_scale=self.scaling_factor)
 
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", scaling_factor={self.scaling_factor}"
-
 
 class DynamicNTKScalingRotaryEmbedding(RotaryEmbedding):
     """Upstream `DeepseekV3DynamicNTKScalingRotaryEmbedding` (forward inherited, not overridden)."""
 
-    _min_dim = 4
-
     def __init__(self, dim, max_position_embeddings=2048, base=10000, device=None, scaling_factor=1.0):
+        check_dim(dim, minimum=4)
         check_scaling_factor(scaling_factor)
         # Upstream sets this first too; here it is not needed at init (the parent's build uses
         # seq_len == L, which skips the strict `>` branch), but the siblings do need it.
@@ -130,6 +127,3 @@ class DynamicNTKScalingRotaryEmbedding(RotaryEmbedding):
             # Overwrites the buffer for good: nothing ever restores the original inv_freq.
             self.register_buffer("inv_freq", inv_freq_for_base(new_base, self.dim, device), persistent=False)
         self._store_tables(seq_len, device, dtype)
-
-    def extra_repr(self) -> str:
-        return super().extra_repr() + f", scaling_factor={self.scaling_factor}"

@@ -1,22 +1,34 @@
-"""Lesson 00's first slider: a preview of the dynamic base as the requested length grows."""
+"""Lesson 00's first slider: a preview of the dynamic base as the requested length grows.
+
+The curve is b'(l) = 10000 * a(l)^(64/62) with a(l) = 1 + s (l/4096 - 1) past L = 4096 (and
+10000 up to L), for the chosen `scaling_factor` s; the marker sits at the chosen `seq_len`.
+The axes show log2(seq_len) and log10(base) on plain linear axes with fixed tick labels: a
+log-scaled axis re-lays out many mathtext labels on every frame, which is most of a redraw.
+"""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 
 from ..functional import dynamic_ntk_base
-from .base import Explorer, scaling_factor_slider, seq_len_slider
+from .base import Explorer, format_number, scaling_factor_slider, seq_len_slider
 
 PREVIEW_DIM = 64
+PREVIEW_BASE = 10000
 PREVIEW_L = 4096
+PREVIEW_LENGTHS = np.unique(np.geomspace(1, 131072, 256).astype(int))
 
 
 def base_curve(scaling_factor: float, dim: int = PREVIEW_DIM, max_position_embeddings: int = PREVIEW_L,
                lengths=None) -> tuple[np.ndarray, np.ndarray]:
     """(lengths, dynamic base at each length) for the curve of the preview plot."""
     if lengths is None:
-        lengths = np.unique(np.geomspace(1, 131072, 256).astype(int))
-    bases = np.array([dynamic_ntk_base(10000, dim, int(l), max_position_embeddings, scaling_factor) for l in lengths])
+        lengths = PREVIEW_LENGTHS
+    bases = np.array([
+        dynamic_ntk_base(PREVIEW_BASE, dim, int(l), max_position_embeddings, scaling_factor) for l in lengths
+    ])
     return np.asarray(lengths), bases
 
 
@@ -30,25 +42,41 @@ class DynamicBasePreview(Explorer):
     @staticmethod
     def compute(seq_len, scaling_factor):
         lengths, bases = base_curve(scaling_factor)
-        new_base = dynamic_ntk_base(10000, PREVIEW_DIM, seq_len, PREVIEW_L, scaling_factor)
-        return {"lengths": lengths, "bases": bases, "seq_len": seq_len, "new_base": new_base}
+        new_base = dynamic_ntk_base(PREVIEW_BASE, PREVIEW_DIM, seq_len, PREVIEW_L, scaling_factor)
+        return {"lengths": lengths, "bases": bases, "seq_len": seq_len,
+                "scaling_factor": float(scaling_factor), "new_base": new_base}
 
     @staticmethod
     def readout_values(result):
-        return {"seq_len": result["seq_len"], "new base": result["new_base"]}
+        return {"seq_len": result["seq_len"], "scaling_factor": result["scaling_factor"], "new base": result["new_base"]}
+
+    @staticmethod
+    def _caption(result):
+        return (f"seq_len = {result['seq_len']}, scaling_factor = {result['scaling_factor']:.2f}: "
+                f"base = {format_number(result['new_base'])}")
 
     def draw(self, fig, result):
         ax = fig.add_subplot()
-        (self.curve,) = ax.plot(result["lengths"], result["bases"], color="tab:blue")
-        (self.marker,) = ax.plot([result["seq_len"]], [result["new_base"]], "o", color="tab:red")
-        ax.axvline(PREVIEW_L, color="gray", ls="--", lw=1)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_ylim(5e3, 1e9)
-        ax.set_xlabel("seq_len (log scale); dashed: max_position_embeddings = 4096")
-        ax.set_ylabel("base used")
+        (self.curve,) = ax.plot(np.log2(result["lengths"]), np.log10(result["bases"]), color="tab:blue")
+        (self.marker,) = ax.plot([np.log2(result["seq_len"])], [np.log10(result["new_base"])], "o", color="tab:red")
+        ax.axvline(np.log2(PREVIEW_L), color="gray", ls="--", lw=1)
+        ax.set_xticks([0, 4, 8, 12, 17], ["1", "16", "256", "4096", "131072"])
+        ax.set_yticks([4, 5, 6, 7, 8, 9], ["1e4", "1e5", "1e6", "1e7", "1e8", "1e9"])
+        ax.set_xlim(-0.3, 17.3)
+        ax.set_ylim(np.log10(5e3), 9)
+        ax.tick_params(labelsize=8)
+        ax.set_xlabel("seq_len (log scale); dashed: max_position_embeddings = 4096", fontsize=8)
+        ax.set_ylabel("base used (log)", fontsize=8)
+        self.text = ax.text(0.02, 0.9, self._caption(result), transform=ax.transAxes, fontsize=8)
         fig.tight_layout()
 
     def redraw(self, result):
-        self.curve.set_ydata(result["bases"])
-        self.marker.set_data([result["seq_len"]], [result["new_base"]])
+        self.curve.set_ydata(np.log10(result["bases"]))
+        self.marker.set_data([np.log2(result["seq_len"])], [np.log10(result["new_base"])])
+        self.text.set_text(self._caption(result))
+
+    def render_png(self) -> bytes:
+        """PNG without the tight-bbox pass (draw() already ran tight_layout): one draw, not two."""
+        buffer = io.BytesIO()
+        self.fig.canvas.print_figure(buffer, format="png")
+        return buffer.getvalue()
