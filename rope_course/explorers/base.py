@@ -150,9 +150,10 @@ class Explorer:
             self._handle.update(self.picture())
 
     def render_png(self) -> bytes:
-        """The bytes the inline backend sends for this figure (used by the benchmark)."""
+        """The PNG the notebook shows. No bbox_inches="tight": that draws every frame twice,
+        and `draw` already laid the figure out once with tight_layout."""
         buffer = io.BytesIO()
-        self.fig.canvas.print_figure(buffer, format="png", bbox_inches="tight")
+        self.fig.canvas.print_figure(buffer, format="png")
         return buffer.getvalue()
 
     def picture(self):

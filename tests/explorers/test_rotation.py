@@ -1,0 +1,94 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import rope_course as rc
+from rope_course.explorers import REGISTRY
+from rope_course.explorers.rotation import (
+    CIRCLE_PAIRS,
+    RotationExplorer,
+    pair_angles,
+    rotation_state,
+    wrap_angle,
+)
+
+
+def test_registered():
+    assert REGISTRY["rotation"] is RotationExplorer
+
+
+def test_pair_angles_and_wrap():
+    inv = rc.inv_freq_for_base(10000, 8)
+    np.testing.assert_allclose(pair_angles(3, inv), 3 * inv.double().numpy(), rtol=0)
+    w = wrap_angle([0.0, 2 * math.pi, 7.0, -1.0])
+    np.testing.assert_allclose(w, [0.0, 0.0, 7.0 - 2 * math.pi, 2 * math.pi - 1.0], atol=1e-12)
+    assert np.all((w >= 0) & (w < 2 * math.pi))
+
+
+@pytest.mark.parametrize("seq_len,s", [(2, 1.0), (4096, 2.0), (4097, 1.0), (16384, 1.0), (131072, 4.0)])
+def test_compute_matches_package(seq_len, s):
+    r = RotationExplorer.compute(seq_len=seq_len, scaling_factor=s)
+    assert r["position"] == seq_len - 1
+    new_base = rc.dynamic_ntk_base(10000, 64, seq_len, 4096, s)
+    assert r["base"] == new_base
+    inv_plain = rc.inv_freq_for_base(10000, 64).double()
+    inv_dyn = rc.inv_freq_for_base(new_base, 64).double()
+    np.testing.assert_allclose(r["angles_plain"], ((seq_len - 1) * inv_plain).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(r["angles_dynamic"], ((seq_len - 1) * inv_dyn).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(r["angles_trained"], (4095 * inv_plain).numpy(), rtol=1e-15)
+    assert r["angles_dynamic"][0] == seq_len - 1  # pair 0: 1 rad/token, never rescaled
+
+
+def test_wrapped_angles_agree_with_the_module_and_its_table():
+    """The circle shows the angle the dynamic module's table encodes at the last position."""
+    seq_len, s = 9000, 2.0
+    r = rotation_state(seq_len, s)
+    rope = rc.DynamicNTKScalingRotaryEmbedding(64, max_position_embeddings=4096, scaling_factor=s)
+    rope(torch.zeros(1), seq_len=seq_len)  # the rebuild installs the adjusted inv_freq
+    inv = rope.inv_freq.double()
+    np.testing.assert_allclose(r["angles_dynamic"], ((seq_len - 1) * inv).numpy(), rtol=1e-15)
+    cos, sin = rc.cos_sin_tables(inv, seq_len, torch.float64)  # float64 table: no float32 angle rounding
+    table = torch.atan2(sin[-1, :32], cos[-1, :32]).numpy()
+    diff = np.abs(np.angle(np.exp(1j * (table - r["wrapped_dynamic"]))))
+    assert diff.max() < 1e-9
+
+
+def test_worked_numbers():
+    edge, far, far4 = rotation_state(4096, 1.0), rotation_state(131072, 1.0), rotation_state(131072, 4.0)
+    assert abs(edge["lowest_plain"] - 0.5461) < 1e-4 and edge["base"] == 10000
+    assert abs(far["lowest_plain"] - 17.4786) < 1e-4
+    assert abs(far["lowest_dynamic"] / edge["lowest_plain"] - 1) < 1e-3  # s = 1: slowest pair back in range
+    assert abs(far4["lowest_dynamic"] - 0.1398) < 1e-4
+
+
+def test_readout_depends_on_both_sliders():
+    a = RotationExplorer.readout_values(RotationExplorer.compute(seq_len=16384, scaling_factor=1.0))
+    b = RotationExplorer.readout_values(RotationExplorer.compute(seq_len=16384, scaling_factor=1.25))
+    c = RotationExplorer.readout_values(RotationExplorer.compute(seq_len=20000, scaling_factor=1.0))
+    assert a != b and a != c
+    assert a["position p"] == 16383 and a["scaling_factor"] == 1.0
+
+
+def test_every_slider_move_changes_the_picture():
+    """Move each slider one notch through its widget (as the browser does); the PNG must change."""
+    e = RotationExplorer()
+    assert set(e.controls) == {"seq_len", "scaling_factor"}
+    seq, s = e.controls["seq_len"], e.controls["scaling_factor"]
+    assert max(seq.options) >= 131072 and s.min == 1.0 and s.max >= 16.0
+    options = list(seq.options)
+    pngs = [e.render_png()]
+    moves = [
+        (seq, options[options.index(16384) + 1]),
+        (s, 1.25),
+        (seq, options[options.index(1024)]),      # below L: scaling_factor must still show
+        (s, 1.5),
+        (seq, options[0]),
+    ]
+    for control, value in moves:
+        control.value = value                     # fires the observer: update + redraw
+        pngs.append(e.render_png())
+    assert all(a != b for a, b in zip(pngs, pngs[1:]))
+    assert e.params() == {"seq_len": options[0], "scaling_factor": 1.5}
+    assert e.readout_values(e.result) == e.readout_values(e.compute(**e.params()))
