@@ -26,7 +26,9 @@ import traceback
 from typing import Any, ClassVar
 
 import ipywidgets as widgets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 REGISTRY: dict[str, type["Explorer"]] = {}
 
@@ -123,6 +125,8 @@ class Explorer:
         self.box.add_class(f"rc-explorer-{self.name}")
         # A bare Figure, not pyplot's: the inline backend then never shows it a second time.
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)
+        self._background = None
+        self._animated = None
         self.result = self.compute(**self.params())
         self.draw(self.fig, self.result)
         self._show_readout(self.result)
@@ -150,11 +154,51 @@ class Explorer:
             self._handle.update(self.picture())
 
     def render_png(self) -> bytes:
-        """The PNG the notebook shows. No bbox_inches="tight": that draws every frame twice,
-        and `draw` already laid the figure out once with tight_layout."""
+        """The PNG the notebook shows, drawn as cheaply as matplotlib allows.
+
+        Artists a subclass marks with `set_animated(True)` in `draw` are the ones `redraw`
+        changes; everything else (axes, ticks, labels, static curves) is drawn once and kept
+        as a background. An update then costs restoring that background, drawing the few
+        animated artists and encoding the pixels, not a full figure draw (the part that
+        dominates: text layout). A subclass whose `redraw` changes something static (axis
+        limits, tick labels) calls `self.invalidate_background()`. With no animated artists
+        every render is one full draw. No bbox_inches="tight": `draw` lays out with
+        tight_layout once, and the tight pass would draw everything twice.
+        """
+        canvas = self._canvas()
+        if self._background is None:
+            canvas.draw()  # animated artists are skipped by a normal draw
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        for artist in self._animated:
+            artist.draw(renderer)
+        width, height = canvas.get_width_height()
         buffer = io.BytesIO()
-        self.fig.canvas.print_figure(buffer, format="png")
+        # compress_level 1: the PNG is re-sent on every move; size matters less than latency
+        PILImage.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
+            buffer, format="png", compress_level=1)
         return buffer.getvalue()
+
+    def animate(self, *artists) -> None:
+        """Mark the artists `redraw` changes (call at the end of `draw`); see `render_png`."""
+        for artist in artists:
+            artist.set_animated(True)
+        self._animated = None
+
+    def invalidate_background(self) -> None:
+        """Call from `redraw` after changing a non-animated part of the figure."""
+        self._background = None
+
+    def _canvas(self) -> FigureCanvasAgg:
+        if not isinstance(self.fig.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(self.fig)
+        if self._animated is None:
+            self._animated = sorted(self.fig.findobj(lambda a: a.get_animated()), key=lambda a: a.get_zorder())
+        if not self._animated:
+            self._background = None  # nothing to keep: draw everything every time
+        return self.fig.canvas
 
     def picture(self):
         """The figure as the notebook shows it: a PNG rendered here, so it never depends on

@@ -108,6 +108,7 @@ class ExtrapolationExplorer(Explorer):
         self.text = ax.text(0.99, 0.97, self._label(result), transform=ax.transAxes, ha="right", va="top",
                             fontsize=9, family="monospace")
         fig.tight_layout()
+        self.animate(self.curve, self.marker, self.vline, self.text)
 
     @staticmethod
     def _label(result):

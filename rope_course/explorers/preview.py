@@ -67,6 +67,7 @@ class DynamicBasePreview(Explorer):
         ax.set_xlabel("seq_len (log scale); dashed: max_position_embeddings = 4096", fontsize=8)
         ax.set_ylabel("base used (log)", fontsize=8)
         self.text = ax.text(0.02, 0.9, self._caption(result), transform=ax.transAxes, fontsize=8)
+        self.animate(self.curve, self.marker, self.text)
         fig.tight_layout()
 
     def redraw(self, result):

@@ -133,6 +133,7 @@ class RotationExplorer(Explorer):
         turns_ax.tick_params(labelsize=7)
         turns_ax.legend(fontsize=6, loc="upper right")
         self.text = turns_ax.text(0.02, 0.04, self._caption(result), transform=turns_ax.transAxes, fontsize=7)
+        self.animate(*(line for _, line in self.spokes), self.plain_line, self.dynamic_line, self.text)
         fig.tight_layout()
 
 

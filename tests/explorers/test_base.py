@@ -1,0 +1,62 @@
+"""The shared explorer mechanics, for every registered explorer."""
+
+import html
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rope_course.explorers import REGISTRY, format_number, log_spaced_ints
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def moved_params(explorer) -> dict:
+    """Move every slider two notches from where it starts (or back, at the end of its range)."""
+    params = {}
+    for name, control in explorer.controls.items():
+        if hasattr(control, "options"):
+            options = [o[1] if isinstance(o, tuple) else o for o in control.options]
+            i = options.index(control.value)
+            params[name] = options[i + 2] if i + 2 < len(options) else options[max(0, i - 2)]
+        else:
+            step = control.step * 2
+            params[name] = control.value + step if control.value + step <= control.max else control.value - step
+    return params
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_fast_update_draws_what_a_full_draw_draws(name):
+    """render_png after update() (background kept, animated artists redrawn) must give the
+    same pixels as a new explorer built at those values and drawn from scratch."""
+    cls = REGISTRY[name]
+    explorer = cls()
+    before = explorer.render_png()
+    params = moved_params(explorer)
+    explorer.update(**params)
+    for key, value in params.items():
+        explorer.controls[key].value = value  # keep the widgets in step, as a slider move does
+    after = explorer.render_png()
+    fresh = cls(**params).render_png()
+    assert not np.array_equal(pixels(before), pixels(after)), f"{name}: moving {params} changed nothing"
+    assert np.array_equal(pixels(after), pixels(fresh)), f"{name}: the updated picture differs from a fresh one"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_controls_and_readout_conventions(name):
+    explorer = REGISTRY[name]()
+    assert explorer.box._dom_classes[:2] == ("rc-explorer", f"rc-explorer-{name}")
+    for key, control in explorer.controls.items():
+        assert control.description == key
+        assert f"rc-slider-{key}" in control._dom_classes
+    values = explorer.readout_values(explorer.compute(**explorer.params()))
+    assert values and all(f'data-key="{html.escape(label)}">{format_number(v)}<' in explorer.readout.value for label, v in values.items())
+
+
+def test_log_spaced_ints():
+    values = log_spaced_ints(1, 131072)
+    assert values[0] == 1 and values[-1] == 131072 and values == sorted(set(values))
+    assert 60 <= len(values) <= 80  # about four notches per doubling
