@@ -1,0 +1,96 @@
+"""Lesson 08's explorer: angle errors per pair up to `seq_len`, float32 against a bf16-cast module.
+
+For positions up to `seq_len` (at most 512 of them, evenly spaced, always including the last),
+the angle p * inv_freq[i] is computed as the cache builder computes it, in float32 (positions and
+inv_freq float32) and in a module cast to bf16 (positions from `arange(seq_len, dtype=bf16)`,
+inv_freq rounded to bf16, product in bf16), and compared with p * b^(-2i/D) in float64.
+Picture (log scale, per pair): blue solid float32, orange dashed bf16, gray dotted the float32
+bound (seq_len - 1) * inv_freq[i] * 2^-22.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+from ..cost import float32_angle_error
+from ..functional import inv_freq_for_base
+from .base import Explorer, seq_len_slider
+
+DIM = 64
+BASE = 10000
+MAX_SAMPLES = 512
+FLOOR = 1e-9  # an error of exactly 0 is drawn here (log scale)
+
+
+def sample_positions(seq_len: int, max_samples: int = MAX_SAMPLES) -> torch.Tensor:
+    """Up to `max_samples` distinct positions in [0, seq_len - 1], evenly spaced, ends included."""
+    return torch.unique(torch.linspace(0, seq_len - 1, min(seq_len, max_samples), dtype=torch.float64).round().long())
+
+
+def bf16_angle_error(base: float, dim: int, seq_len: int, positions: torch.Tensor) -> torch.Tensor:
+    """Per pair: max |angle - exact| for a module cast to bf16 (upstream's t follows inv_freq)."""
+    inv_bf16 = inv_freq_for_base(base, dim).to(torch.bfloat16)
+    t_bf16 = torch.arange(seq_len, dtype=torch.bfloat16)[positions]
+    angle = torch.outer(t_bf16, inv_bf16)
+    i = torch.arange(dim // 2, dtype=torch.float64)
+    exact = torch.outer(positions.to(torch.float64), base ** (-2.0 * i / dim))
+    return (angle.double() - exact).abs().amax(dim=0)
+
+
+class PrecisionExplorer(Explorer):
+    name = "precision"
+    figsize = (7.0, 2.8)
+
+    def make_controls(self):
+        return {"seq_len": seq_len_slider(2048, extra=(257, 258))}
+
+    @staticmethod
+    def compute(seq_len, dim=DIM, base=BASE):
+        positions = sample_positions(int(seq_len))
+        f32 = float32_angle_error(base, dim, positions)["angle"]
+        b16 = bf16_angle_error(base, dim, int(seq_len), positions)
+        return {
+            "seq_len": int(seq_len),
+            "pairs": np.arange(dim // 2),
+            "float32": f32.numpy(),
+            "bf16": b16.numpy(),
+            # arange is non-decreasing, so unique_consecutive counts the distinct values (and is
+            # ~30x cheaper than unique, which sorts)
+            "bound": (int(seq_len) - 1) * base ** (-2.0 * np.arange(dim // 2) / dim) * 2.0**-22,
+            "distinct_bf16": int(torch.unique_consecutive(torch.arange(int(seq_len), dtype=torch.bfloat16)).numel()),
+        }
+
+    @staticmethod
+    def readout_values(result):
+        return {
+            "seq_len": result["seq_len"],
+            "float32 max angle error": float(result["float32"].max()),
+            "bf16 max angle error": float(result["bf16"].max()),
+            "distinct bf16 positions": result["distinct_bf16"],
+        }
+
+    def draw(self, fig, result):
+        ax = fig.add_subplot()
+        (self.f32_line,) = ax.plot(result["pairs"], np.maximum(result["float32"], FLOOR), "-",
+                                   color="tab:blue", label="float32 module")
+        (self.b16_line,) = ax.plot(result["pairs"], np.maximum(result["bf16"], FLOOR), "--",
+                                   color="tab:orange", label="module cast to bf16")
+        ax.set_yscale("log")
+        ax.set_ylim(FLOOR / 2, 3e3)
+        ax.yaxis.set_major_locator(FixedLocator([1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2]))
+        ax.yaxis.set_major_formatter(FixedFormatter(["1e-8", "1e-6", "1e-4", "0.01", "1", "100"]))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_locator(FixedLocator([0, 8, 16, 24, 31]))
+        ax.set_xlabel("pair i")
+        ax.set_ylabel("angle error (rad)")
+        # The float32 bound (seq_len - 1) * inv_freq[i] * 2^-22 (lesson 08): grows with every
+        # seq_len step, so each slider move changes the picture without a costly text artist.
+        (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color="gray", lw=1)
+        fig.tight_layout()
+
+    def redraw(self, result):
+        self.f32_line.set_ydata(np.maximum(result["float32"], FLOOR))
+        self.b16_line.set_ydata(np.maximum(result["bf16"], FLOOR))
+        self.bound_line.set_ydata(np.maximum(result["bound"], FLOOR))

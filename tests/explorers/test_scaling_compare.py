@@ -1,0 +1,59 @@
+"""Lesson 09's explorer: pure compute against independent formulas, and a picture that moves."""
+
+import math
+
+import numpy as np
+import pytest
+
+from rope_course.explorers import REGISTRY
+from rope_course.explorers.scaling_compare import ScalingCompare, scaling_ratios
+
+
+def test_registered():
+    assert REGISTRY["scaling_compare"] is ScalingCompare
+
+
+@pytest.mark.parametrize("seq_len,s", [(1, 1.0), (4096, 4.0), (4097, 2.0), (16384, 4.0), (131072, 16.0)])
+def test_ratios_against_formulas(seq_len, s):
+    r = scaling_ratios(seq_len, s)
+    i = np.arange(32)
+    np.testing.assert_allclose(r["linear"], 1 / s)
+    np.testing.assert_allclose(r["NTK-aware"], s ** (-2 * i / 62), rtol=1e-12)
+    a = 1 + s * (seq_len / 4096 - 1) if seq_len > 4096 else 1.0
+    np.testing.assert_allclose(r["dynamic NTK"], a ** (-2 * i / 62), rtol=1e-9)
+    # YaRN (V3 betas, L0 = 4096): pairs <= 10 kept, pairs >= 23 divided by s
+    np.testing.assert_allclose(r["YaRN"][:11], 1.0, rtol=1e-6)
+    np.testing.assert_allclose(r["YaRN"][23:], 1 / s, rtol=1e-6)
+
+
+def test_compute_and_readout():
+    res = ScalingCompare.compute(seq_len=8192, scaling_factor=2.0)
+    ro = ScalingCompare.readout_values(res)
+    assert ro["dynamic base"] == pytest.approx(10000 * 3 ** (64 / 62), rel=1e-12)
+    assert ro["NTK-aware base"] == pytest.approx(10000 * 2 ** (64 / 62), rel=1e-12)
+    assert (ro["YaRN low"], ro["YaRN high"]) == (10, 23)
+    assert ro["YaRN mscale^2"] == pytest.approx((1 + 0.1 * math.log(2)) ** 2)
+    assert ro["dynamic ratio at last pair"] == pytest.approx(1 / 3, rel=1e-9)
+    np.testing.assert_allclose(res["original_wavelength"][0], 2 * math.pi)
+    np.testing.assert_allclose(res["wavelengths"]["linear"], res["original_wavelength"] * 2.0)
+    short = ScalingCompare.readout_values(ScalingCompare.compute(seq_len=4096, scaling_factor=2.0))
+    assert short["dynamic base"] == 10000 and short["dynamic ratio at last pair"] == 1.0
+
+
+def test_every_slider_move_changes_the_picture_and_readout():
+    e = ScalingCompare()
+    assert set(e.controls) == {"seq_len", "scaling_factor"}
+    seen = [e.render_png()]
+    readouts = [e.readout.value]
+    for params in [dict(seq_len=1), dict(seq_len=2), dict(seq_len=4097), dict(scaling_factor=1.25), dict(scaling_factor=16.0), dict(seq_len=131072)]:
+        e.update(**params)
+        seen.append(e.render_png())
+        readouts.append(e.readout.value)
+        assert seen[-1] != seen[-2], params
+        assert readouts[-1] != readouts[-2], params
+
+
+def test_slider_options_reach_long_contexts():
+    e = ScalingCompare()
+    opts = e.controls["seq_len"].options
+    assert max(opts) >= 131072 and 4096 in opts and 4097 in opts
