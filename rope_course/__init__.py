@@ -1,7 +1,8 @@
 """rope_course: a faithful, tested reference of DeepSeek-V3's rotary embeddings, for the course.
 
 The lessons in `lessons/` import everything from here. Math lives in `functional` (pure
-functions), state in `rotary` (modules), widgets in `explorers`, exercise checkers in `checks`.
+functions), state in `rotary` and `yarn` (modules), configs in `presets`, widgets in
+`explorers`, exercise checkers in `checks`.
 """
 
 from .functional import (
@@ -15,7 +16,9 @@ from .functional import (
     ntk_bracket,
     rotate_half,
 )
+from .presets import rotary_from_config
 from .rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
+from .yarn import YarnRotaryEmbedding
 
 __version__ = "0.1.0"
 
@@ -23,6 +26,8 @@ __all__ = [
     "RotaryEmbedding",
     "DynamicNTKScalingRotaryEmbedding",
     "LinearScalingRotaryEmbedding",
+    "YarnRotaryEmbedding",
+    "rotary_from_config",
     "dynamic_ntk_base",
     "ntk_bracket",
     "inv_freq_for_base",

@@ -48,7 +48,7 @@ CLAIMS = [
     _c("C12", "Forward O(1)",
        HOLDS_ONLY_WHEN, "no rebuild is due and x has the cache's dtype (slice = view, cast = no-op); decoding rebuilds every step", "7.6"),
     _c("C13", "O(dim + seq * dim/2) for long seq recompute",
-       WRONG, "upstream evaluates cos and sin on the duplicated (seq, dim) table: 2*seq*dim evaluations, at every growth", "7.6"),
+       HOLDS_ONLY_WHEN, "read as a big-O (both are O(seq*dim)); the work is 4x the seed's count (cos and sin over the duplicated (seq, dim) table: 2*seq*dim evaluations) and it recurs at every growth, i.e. every decode step, not only for long sequences", "7.6"),
     _c("C14", "cos[p, d] = cos(p * inv_freq_new[d//2])",
        WRONG, "the index is d mod D/2 (table = cat(freqs, freqs)); d//2 is the interleaved layout", "7.7"),
     _c("C15", "Input/Output: Same as standard: cos, sin (seq_len, dim)",

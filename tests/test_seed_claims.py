@@ -18,7 +18,7 @@ def test_ids_unique_and_fields_present():
 
 
 def test_counts():
-    assert verdict_counts() == {HOLDS: 6, HOLDS_ONLY_WHEN: 9, WRONG: 7}
+    assert verdict_counts() == {HOLDS: 6, HOLDS_ONLY_WHEN: 10, WRONG: 6}
     assert sum(verdict_counts().values()) == len(CLAIMS)
 
 

@@ -89,6 +89,7 @@ class PrecisionExplorer(Explorer):
         # seq_len step, so each slider move changes the picture without a costly text artist.
         (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color="gray", lw=1)
         fig.tight_layout()
+        self.animate(self.f32_line, self.b16_line, self.bound_line)
 
     def redraw(self, result):
         self.f32_line.set_ydata(np.maximum(result["float32"], FLOOR))

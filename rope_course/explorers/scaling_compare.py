@@ -116,6 +116,7 @@ class ScalingCompare(Explorer):
         self.label = ax.text(0.02, 0.95, "", transform=ax.transAxes, fontsize=8, va="top")
         self._set_label(result)
         fig.tight_layout()
+        self.animate(*self.wave_lines.values(), self.seq_line, self.label)
 
     def _set_label(self, result):
         # Short on purpose: text is most of the render time. The colour key is in the lesson
