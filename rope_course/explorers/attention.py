@@ -1,0 +1,219 @@
+"""Lessons 06 and 07: the angle range each frequency pair reaches, and stale bases in a KV cache.
+
+* `AttentionRangeExplorer` ("attention_range", lesson 06): for D = 64, b = 10^4, L = 4096, the
+  largest angle each pair reaches in a window of `seq_len` tokens divided by the largest one it
+  reached in training, with no scaling and with dynamic NTK at `scaling_factor`.
+* `KVDriftExplorer` ("kv_drift", lesson 07): a prefill of up to L tokens, then one token per step
+  up to `seq_len`, with post-RoPE caching: how far each cached key's angle is from the one the
+  final base would give it.
+
+Both compute only what is drawn: 32 pairs, or a few hundred log-spaced key positions, whatever
+`seq_len` is. Only the curves, the seq_len marker and the title are animated (redrawn on a
+kept background, see base.py); axes, ticks and labels are fixed and drawn once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+from ..attention import angle_ranges
+from ..functional import dynamic_ntk_base
+from .base import Explorer, scaling_factor_slider, seq_len_slider
+
+DIM = 64
+BASE = 10000.0
+L = 4096
+N_POINTS = 384  # sampled key positions for the kv_drift curves
+DRIFT_PAIRS = (31, 23, 16)
+
+
+def _few_ticks(ax, x, y) -> None:
+    """Fixed major ticks with plain-text labels and no minor ticks: tick labels are most of a
+    render's cost, and log axes would otherwise typeset every label as mathtext."""
+    ax.xaxis.set_major_locator(FixedLocator(x))
+    ax.yaxis.set_major_locator(FixedLocator(y))
+    ax.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in x]))
+    ax.yaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in y]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+def _color_key(ax, items, y0: float) -> None:
+    """Curve names as colored text: drawn like a legend, for less of the render's text work."""
+    for j, (label, color) in enumerate(items):
+        ax.text(0.015, y0 + 0.1 * j, label, color=color, fontsize=8, transform=ax.transAxes)
+
+
+class AttentionRangeExplorer(Explorer):
+    name = "attention_range"
+    figsize = (7.0, 2.8)
+
+    def make_controls(self):
+        return {
+            "seq_len": seq_len_slider(16384, lo=64, extra=(L, L + 1)),
+            "scaling_factor": scaling_factor_slider(1.0),
+        }
+
+    @staticmethod
+    def compute(seq_len, scaling_factor):
+        r = angle_ranges(DIM, BASE, seq_len, L, scaling_factor)
+        return {
+            "seq_len": seq_len,
+            "scaling_factor": scaling_factor,
+            "new_base": r["new_base"],
+            "plain_ratio": r["plain_ratio"],
+            "dynamic_ratio": r["dynamic_ratio"],
+            "cycled": r["cycled"],
+            "n_uncycled": r["n_uncycled"],
+            "n_beyond_plain": r["n_beyond_plain"],
+            "n_beyond_dynamic": r["n_beyond_dynamic"],
+            "worst_dynamic_ratio": r["worst_dynamic_ratio"],
+            "lowest_pair_ratio": float(r["dynamic_ratio"][-1]),
+        }
+
+    @staticmethod
+    def readout_values(result):
+        return {
+            "new base": result["new_base"],
+            "pairs beyond trained range (no scaling)": result["n_beyond_plain"],
+            "pairs beyond trained range (dynamic NTK)": result["n_beyond_dynamic"],
+            "worst ratio (dynamic NTK)": result["worst_dynamic_ratio"],
+            "lowest pair ratio (dynamic NTK)": result["lowest_pair_ratio"],
+        }
+
+    @staticmethod
+    def _title(result):
+        return f"seq_len {result['seq_len']}  s {result['scaling_factor']:.2f}"
+
+    def draw(self, fig, result):
+        ax = fig.add_subplot()
+        pairs = np.arange(DIM // 2)
+        first_uncycled = int(np.argmin(result["cycled"])) if not result["cycled"].all() else DIM // 2
+        ax.axvspan(first_uncycled - 0.5, DIM // 2 - 0.5, color="0.9", lw=0)
+        ax.axhline(1.0, color="gray", lw=1, ls="--")
+        (self.plain_line,) = ax.plot(pairs, result["plain_ratio"], color="0.5", lw=1.5, label="no scaling")
+        (self.dyn_line,) = ax.plot(pairs, result["dynamic_ratio"], ".-", color="tab:blue", lw=1.5, ms=4,
+                                   label="dynamic NTK")
+        ax.set_yscale("log")
+        ax.set_ylim(0.01, 64)
+        ax.set_xlim(-0.5, DIM // 2 - 0.5)
+        _few_ticks(ax, x=[0, 8, 16, 24, 31], y=[0.01, 0.1, 1, 10])
+        ax.set_xlabel("pair i")
+        ax.set_ylabel("max angle / trained")
+        _color_key(ax, [("no scaling", "0.5"), ("dynamic NTK", "tab:blue")], y0=0.06)
+        self.title = ax.set_title(self._title(result), fontsize=9)
+        self.animate(self.plain_line, self.dyn_line, self.title)
+        fig.tight_layout()
+
+    def redraw(self, result):
+        self.plain_line.set_ydata(result["plain_ratio"])
+        self.dyn_line.set_ydata(result["dynamic_ratio"])
+        self.title.set_text(self._title(result))
+
+
+def cached_key_bases(positions, seq_len: int, scaling_factor: float, dim: int = DIM, base: float = BASE,
+                     max_position_embeddings: int = L) -> np.ndarray:
+    """Under post-RoPE caching (prefill of min(seq_len, L) tokens, then one token per step):
+    the base each key at `positions` was rotated with when it was cached."""
+    positions = np.asarray(positions, dtype=np.int64)
+    prefill = min(seq_len, max_position_embeddings)
+    lengths = np.maximum(positions + 1, prefill)
+    return np.array([dynamic_ntk_base(base, dim, int(n), max_position_embeddings, scaling_factor) for n in lengths])
+
+
+def kv_drift(seq_len: int, scaling_factor: float, dim: int = DIM, base: float = BASE,
+             max_position_embeddings: int = L, pairs=DRIFT_PAIRS, n_points: int = N_POINTS) -> dict:
+    """Angle error of sampled cached keys, per pair: p (theta_i(b cached) - theta_i(b final)),
+    wrapped into [0, pi] (the size of the rotation between the cached key and a consistent one)."""
+    # Log-spaced key positions (the plot's x axis is logarithmic), always including the last key.
+    positions = np.unique(np.geomspace(1, max(seq_len - 1, 1), n_points).astype(np.int64))
+    final_base = dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, scaling_factor)
+    # Only keys written during decoding (p >= L) carry a base other than the prefill's; the
+    # distinct bases are few enough to compute exactly at the sampled positions.
+    bases = cached_key_bases(positions, seq_len, scaling_factor, dim, base, max_position_embeddings)
+    idx = np.asarray(pairs)
+    exps = -2.0 * idx / dim
+    theta_cached = bases[:, None] ** exps[None, :]
+    theta_final = final_base ** exps
+    # The rotation difference, wrapped into [0, pi]: angles are only defined modulo 2 pi.
+    diff = np.mod(positions[:, None] * (theta_cached - theta_final[None, :]), 2 * np.pi)
+    errors = np.minimum(diff, 2 * np.pi - diff)
+    steps = max(0, seq_len - max_position_embeddings)
+    return {
+        "positions": positions,
+        "errors": errors,
+        "pairs": tuple(int(i) for i in idx),
+        "final_base": final_base,
+        "max_error_lowest": float(errors[:, list(idx).index(dim // 2 - 1)].max()) if dim // 2 - 1 in idx else math.nan,
+        "max_error": float(errors.max()),
+        "rebuilds": 1 + steps,
+        "decode_steps": steps,
+    }
+
+
+class KVDriftExplorer(Explorer):
+    name = "kv_drift"
+    figsize = (7.0, 2.8)
+
+    def make_controls(self):
+        return {
+            "seq_len": seq_len_slider(8192, lo=64, extra=(L, L + 1)),
+            "scaling_factor": scaling_factor_slider(1.0),
+        }
+
+    @staticmethod
+    def compute(seq_len, scaling_factor):
+        r = kv_drift(seq_len, scaling_factor)
+        r["seq_len"] = seq_len
+        r["scaling_factor"] = scaling_factor
+        return r
+
+    @staticmethod
+    def readout_values(result):
+        return {
+            "final base": result["final_base"],
+            "decode steps past L": result["decode_steps"],
+            "table rebuilds": result["rebuilds"],
+            "max angle error, lowest pair (rad)": result["max_error_lowest"],
+            "max angle error, shown pairs (rad)": result["max_error"],
+        }
+
+    @staticmethod
+    def _title(result):
+        return f"seq_len {result['seq_len']}  s {result['scaling_factor']:.2f}"
+
+    @staticmethod
+    def _masked(errors):
+        return np.where(errors > 0, errors, np.nan)  # keys cached at the final base: no error
+
+    def draw(self, fig, result):
+        ax = fig.add_subplot()
+        colors = ("tab:blue", "tab:orange", "tab:green")
+        self.lines = []
+        for j, (pair, color) in enumerate(zip(result["pairs"], colors)):
+            (line,) = ax.plot(result["positions"], self._masked(result["errors"][:, j]), color=color, lw=1.5,
+                              label=f"i={pair}")
+            self.lines.append(line)
+        ax.axvline(L, color="gray", lw=1, ls="--")
+        self.seq_marker = ax.axvline(result["seq_len"], color="tab:red", lw=1)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlim(16, 131072)
+        ax.set_ylim(1e-6, 10)
+        ax.axhline(np.pi, color="gray", lw=1, ls=":")
+        _few_ticks(ax, x=[16, 256, 4096, 65536], y=[1e-6, 1e-4, 0.01, 1])
+        ax.set_xlabel("key position")
+        ax.set_ylabel("angle error (rad)")
+        _color_key(ax, [(line.get_label(), line.get_color()) for line in self.lines], y0=0.06)
+        self.title = ax.set_title(self._title(result), fontsize=9)
+        self.animate(*self.lines, self.seq_marker, self.title)
+        fig.tight_layout()
+
+    def redraw(self, result):
+        for j, line in enumerate(self.lines):
+            line.set_data(result["positions"], self._masked(result["errors"][:, j]))
+        self.seq_marker.set_xdata([result["seq_len"], result["seq_len"]])
+        self.title.set_text(self._title(result))

@@ -1,0 +1,244 @@
+"""rope_course.attention: relative scores, angle ranges, and the tiny attention with a KV cache."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import rope_course as rc
+from rope_course.attention import (
+    KVCache,
+    TinyCausalAttention,
+    angle_ranges,
+    causal_attention,
+    current_base,
+    decode,
+    inv_freq64,
+    make_attention,
+    ones_score,
+    prefill,
+    prefix_reference,
+    rope_score,
+)
+
+D, L, S, BASE, PREFILL, STEPS = 64, 16, 2.0, 10000.0, 16, 8
+
+
+@pytest.fixture(scope="module")
+def hidden():
+    torch.manual_seed(0)
+    return torch.randn(1, PREFILL + STEPS, 32)
+
+
+def _make(kind, mode):
+    return lambda: make_attention(kind, mode, D, L, S, BASE)
+
+
+# --- the tiny attention ------------------------------------------------------------------------
+
+def test_standard_rope_post_and_pre_caching_agree_exactly(hidden):
+    post = decode(_make("standard", "post")(), hidden, PREFILL)
+    pre = decode(_make("standard", "pre")(), hidden, PREFILL)
+    assert torch.equal(post, pre)
+
+
+def test_dynamic_post_rope_decoding_disagrees_with_prefill_by_the_quoted_amount(hidden):
+    # Lesson 07 quotes 0.055 (last token against one prefill) and 0.158 (worst token).
+    post = decode(_make("dynamic", "post")(), hidden, PREFILL)
+    one_shot = prefill(_make("dynamic", "post")(), hidden)
+    gap_last = (post[:, -1] - one_shot[:, -1]).abs().max().item()
+    assert gap_last > 1e-2 and round(gap_last, 3) == 0.055
+    reference = prefix_reference(_make("dynamic", "post"), hidden)
+    per_token = (post - reference).abs().amax(dim=(0, 2))
+    assert per_token[:PREFILL].max() < 1e-5          # up to L nothing drifts
+    assert (per_token[PREFILL:] > 1e-2).all()        # every decoded token past L is off
+    assert round(per_token.max().item(), 3) == 0.158
+
+
+def test_pre_rope_caching_matches_one_shot_prefill(hidden):
+    pre = decode(_make("dynamic", "pre")(), hidden, PREFILL)
+    one_shot = prefill(_make("dynamic", "pre")(), hidden)
+    assert (pre[:, -1] - one_shot[:, -1]).abs().max() < 1e-5
+    reference = prefix_reference(_make("dynamic", "post"), hidden)
+    assert (pre - reference).abs().max() < 1e-5
+
+
+def test_one_shot_prefill_does_not_depend_on_the_cache_mode(hidden):
+    a = prefill(_make("dynamic", "post")(), hidden)
+    b = prefill(_make("dynamic", "pre")(), hidden)
+    assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("kind", ["dynamic", "standard"])
+@pytest.mark.parametrize("mode", ["post", "pre"])
+def test_a_rebuild_happens_at_every_decode_step(hidden, kind, mode):
+    attn = _make(kind, mode)()
+    decode(attn, hidden, PREFILL)
+    assert [e["kv_seq_len"] for e in attn.log] == list(range(PREFILL, PREFILL + STEPS + 1))
+    assert all(e["rebuilt"] for e in attn.log)
+    assert sum(e["rebuilt"] for e in attn.log) == 1 + STEPS
+
+
+def test_no_rebuild_reported_when_the_table_is_long_enough(hidden):
+    attn = _make("standard", "post")()
+    prefill(attn, hidden)                 # table of 24 rows
+    prefill(attn, hidden[:, :10])         # 10 <= 24: sliced, not rebuilt
+    assert [e["rebuilt"] for e in attn.log] == [True, False]
+
+
+def test_dynamic_base_per_step_matches_the_formula(hidden):
+    attn = _make("dynamic", "post")()
+    decode(attn, hidden, PREFILL)
+    bases = [e["base"] for e in attn.log]
+    assert bases[0] == BASE
+    for entry in attn.log[1:]:
+        assert entry["base"] == rc.dynamic_ntk_base(BASE, D, entry["kv_seq_len"], L, S)
+    assert round(bases[1], 1) == 11292.8 and round(bases[-1], 1) == 20452.2
+    assert all(b1 > b0 for b0, b1 in zip(bases[1:], bases[2:]))
+    assert torch.equal(attn.rotary_emb.inv_freq, rc.inv_freq_for_base(bases[-1], D))
+
+
+def test_post_cache_holds_the_key_rotated_with_its_own_steps_base(hidden):
+    attn = _make("dynamic", "post")()
+    cache = KVCache()
+    attn(hidden[:, :PREFILL], cache)
+    for t in range(PREFILL, PREFILL + STEPS):
+        attn(hidden[:, t:t + 1], cache)
+    # Project token 16 exactly as its own call did (one row), so the raw key is bit-identical.
+    raw = (hidden[:, 16:17] @ attn.k_proj.T).view(1, 1, 2, D).transpose(1, 2)
+    base16 = rc.dynamic_ntk_base(BASE, D, 17, L, S)
+    cos, sin = rc.cos_sin_tables(rc.inv_freq_for_base(base16, D), 17, torch.float32)
+    _, expected = rc.apply_rotary_pos_emb(raw, raw, cos, sin, torch.tensor([[16]]))
+    assert torch.equal(cache.keys[:, :, 16:17], expected)
+    raw_d = rc.deinterleave(raw)[0, 0, 0]
+    angle = (torch.atan2(cache.keys[0, 0, 16, 63], cache.keys[0, 0, 16, 31]) - torch.atan2(raw_d[63], raw_d[31])).item()
+    assert abs(angle - 0.001897) < 2e-6
+
+
+def test_pre_cache_holds_raw_keys(hidden):
+    attn = _make("dynamic", "pre")()
+    cache = KVCache()
+    attn(hidden[:, :PREFILL], cache)
+    attn(hidden[:, PREFILL:PREFILL + 1], cache)
+    heads = lambda h: (h @ attn.k_proj.T).view(1, -1, 2, D).transpose(1, 2)
+    raw = torch.cat((heads(hidden[:, :PREFILL]), heads(hidden[:, PREFILL:PREFILL + 1])), dim=-2)
+    assert torch.equal(cache.keys, raw)
+    assert len(cache) == PREFILL + 1
+
+
+def _naive_causal(q, k, v, past_len, scale):
+    b, h, q_len, d = q.shape
+    out = torch.zeros(b, h, q_len, d, dtype=torch.float64)
+    for bi in range(b):
+        for hi in range(h):
+            for i in range(q_len):
+                p = past_len + i
+                scores = [float(q[bi, hi, i].double() @ k[bi, hi, j].double()) * scale for j in range(p + 1)]
+                m = max(scores)
+                w = [math.exp(s_ - m) for s_ in scores]
+                z = sum(w)
+                for j in range(p + 1):
+                    out[bi, hi, i] += (w[j] / z) * v[bi, hi, j].double()
+    return out
+
+
+@pytest.mark.parametrize("q_len,kv_len", [(5, 5), (1, 6), (3, 7)])
+def test_causal_masking_matches_a_naive_loop(q_len, kv_len):
+    g = torch.Generator().manual_seed(q_len * 10 + kv_len)
+    q = torch.randn(2, 2, q_len, 4, generator=g)
+    k = torch.randn(2, 2, kv_len, 4, generator=g)
+    v = torch.randn(2, 2, kv_len, 4, generator=g)
+    past = kv_len - q_len
+    got = causal_attention(q, k, v, past, 0.5)
+    assert torch.allclose(got.double(), _naive_causal(q, k, v, past, 0.5), atol=1e-5)
+
+
+def test_future_tokens_do_not_change_earlier_outputs(hidden):
+    changed = hidden.clone()
+    changed[:, 10:] += 1.0
+    a = prefill(_make("standard", "post")(), hidden)
+    b = prefill(_make("standard", "post")(), changed)
+    assert torch.equal(a[:, :10], b[:, :10])
+    assert not torch.allclose(a[:, 10:], b[:, 10:])
+
+
+def test_attention_rejects_a_bad_cache_mode_and_kind():
+    with pytest.raises(ValueError, match="cache_keys"):
+        TinyCausalAttention(rc.RotaryEmbedding(8, 16), cache_keys="after")
+    with pytest.raises(ValueError, match="kind"):
+        make_attention("yarn")
+
+
+def test_same_seed_same_weights_across_cache_modes():
+    a, b = make_attention("dynamic", "post"), make_attention("dynamic", "pre")
+    assert torch.equal(a.q_proj, b.q_proj) and torch.equal(a.k_proj, b.k_proj) and torch.equal(a.v_proj, b.v_proj)
+
+
+def test_current_base_follows_the_longest_length_seen():
+    rot = rc.DynamicNTKScalingRotaryEmbedding(8, 16, 10000.0, scaling_factor=2.0)
+    x = torch.zeros(1)
+    assert current_base(rot) == 10000.0
+    rot(x, seq_len=32)
+    rot(x, seq_len=8)                     # short call after a long one: no rebuild, table kept
+    assert current_base(rot) == rc.dynamic_ntk_base(10000.0, 8, 32, 16, 2.0)
+    assert torch.equal(rot.inv_freq, rc.inv_freq_for_base(current_base(rot), 8))
+    assert current_base(rc.RotaryEmbedding(8, 16, 500.0)) == 500.0
+
+
+# --- pure math ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("m,n", [(7, 0), (50, 43), (3, 9), (200, 0)])
+def test_rope_score_matches_rotating_with_the_package(m, n):
+    dim = 16
+    g = torch.Generator().manual_seed(m * 1000 + n)
+    q = torch.randn(1, 1, 1, dim, generator=g, dtype=torch.float64)
+    k = torch.randn(1, 1, 1, dim, generator=g, dtype=torch.float64)
+    inv = torch.as_tensor(inv_freq64(10000.0, dim))
+    table = torch.outer(torch.arange(256, dtype=torch.float64), inv)
+    cos, sin = torch.cat((table, table), -1).cos(), torch.cat((table, table), -1).sin()
+    q_rot, _ = rc.apply_rotary_pos_emb(q, q, cos, sin, torch.tensor([[m]]))
+    _, k_rot = rc.apply_rotary_pos_emb(k, k, cos, sin, torch.tensor([[n]]))
+    direct = (q_rot * k_rot).sum().item()
+    assert rope_score(q.flatten(), k.flatten(), [m - n], inv).item() == pytest.approx(direct, abs=1e-10)
+
+
+def test_ones_score_is_the_mean_cosine():
+    inv = inv_freq64(10000.0, 8)
+    got = ones_score(inv, [0, 3])
+    assert got[0] == 1.0
+    assert got[1] == pytest.approx(np.mean(np.cos(3 * inv)), abs=1e-15)
+    ones = torch.ones(8, dtype=torch.float64)
+    assert rope_score(ones, ones, [3], inv).item() / 8 == pytest.approx(got[1], abs=1e-12)
+
+
+def test_angle_ranges_counts_quoted_in_lesson_06():
+    r = angle_ranges(64, 10000.0, 8192, 4096, 1.0)
+    assert list(np.flatnonzero(~r["cycled"])) == list(range(23, 32))
+    assert (r["n_uncycled"], r["n_beyond_plain"], r["n_beyond_dynamic"]) == (9, 9, 9)
+    assert round(r["worst_dynamic_ratio"], 3) == 1.196
+    assert angle_ranges(64, 10000.0, 8192, 4096, 2.0)["n_beyond_dynamic"] == 0
+
+
+def test_angle_ranges_match_the_closed_form():
+    dim, L_, l_, s_ = 64, 4096, 20000, 3.0
+    r = angle_ranges(dim, 10000.0, l_, L_, s_)
+    a = rc.ntk_bracket(l_, L_, s_)
+    i = np.arange(dim // 2)
+    np.testing.assert_allclose(r["dynamic_ratio"], (l_ - 1) / (L_ - 1) * a ** (-2 * i / (dim - 2)), rtol=1e-12)
+    np.testing.assert_allclose(r["plain_ratio"], np.full(dim // 2, (l_ - 1) / (L_ - 1)), rtol=1e-15)
+
+
+@pytest.mark.parametrize("L_", [16, 4096, 163840])
+@pytest.mark.parametrize("factor", [1.001, 2, 40])
+def test_lowest_pair_stays_inside_exactly_when_s_reaches_L_over_L_minus_1(L_, factor):
+    l_ = int(L_ * factor) + 1
+    edge = L_ / (L_ - 1)
+    assert angle_ranges(64, 10000.0, l_, L_, edge)["dynamic_ratio"][-1] <= 1 + 1e-12
+    assert angle_ranges(64, 10000.0, l_, L_, 1.0)["dynamic_ratio"][-1] > 1
+
+
+def test_angle_ranges_inside_the_window_change_nothing():
+    r = angle_ranges(64, 10000.0, 4096, 4096, 8.0)
+    assert r["new_base"] == 10000.0 and r["n_beyond_plain"] == 0 and r["n_beyond_dynamic"] == 0
+    np.testing.assert_array_equal(r["dynamic_ratio"], np.ones(32))
