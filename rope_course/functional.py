@@ -9,7 +9,9 @@ s = scaling_factor, l = seq_len, a(l) = 1 + s (l/L - 1).
 
 from __future__ import annotations
 
+import ctypes
 import math
+import sys
 
 import torch
 
@@ -86,20 +88,102 @@ def cos_sin_tables(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """cos/sin tables of shape (seq_len, dim) in upstream's half-split layout, computed fast.
 
-    Upstream evaluates cos and sin over `cat(freqs, freqs)`, doing every transcendental twice.
-    Both halves of that table are the same numbers, and cos/sin are elementwise, so computing
-    them once on `freqs` and concatenating gives bit-identical tables for half the work.
+    Upstream evaluates cos and sin over `cat(freqs, freqs)`: every transcendental twice, and
+    five (seq_len, dim)-sized allocations. Both halves of that table hold the same numbers and
+    cos/sin are elementwise, so computing them once on `freqs` and copying gives bit-identical
+    tables for half the work. What dominates a large rebuild on a CPU, though, is memory the
+    process has never touched (every fresh page is a page fault that the kernel zeroes), so
+    this version asks for huge pages (`_prefer_huge_pages`) and touches no memory beyond the
+    two output tables: `freqs`, then its cos and
+    sin, are computed contiguously inside the second halves of the outputs' own storage, and
+    each table is then spread in place into rows [c, c] (`_spread_second_half`).
+
     Positions are `arange(seq_len)` in inv_freq's dtype (upstream's quirk: bf16 positions when
-    the module was cast); `position_scale` divides them first (the linear-scaling class).
+    the module was cast); `position_scale` divides them first (the linear-scaling class). cos
+    and sin are evaluated in inv_freq's dtype and then rounded to `dtype`, as upstream does.
     """
     seq_len = check_seq_len(seq_len)
     positions = torch.arange(seq_len, device=device, dtype=inv_freq.dtype)
     if position_scale is not None:
         positions = positions / position_scale
-    freqs = torch.outer(positions, inv_freq.to(positions.device))
-    cos_half = freqs.cos().to(dtype)
-    sin_half = freqs.sin().to(dtype)
-    return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
+    inv_freq = inv_freq.to(positions.device)
+    half = inv_freq.shape[-1]
+    cos = torch.empty(seq_len, 2 * half, dtype=dtype, device=positions.device)
+    sin = torch.empty_like(cos)
+    _prefer_huge_pages(cos)
+    _prefer_huge_pages(sin)
+    if dtype != inv_freq.dtype:  # evaluate in inv_freq's dtype, then round (the copy casts)
+        freqs = torch.outer(positions, inv_freq)
+        cos.view(seq_len, 2, half).copy_(freqs.cos().unsqueeze(1).expand(seq_len, 2, half))
+        sin.view(seq_len, 2, half).copy_(freqs.sin().unsqueeze(1).expand(seq_len, 2, half))
+        return cos, sin
+    cos_flat, sin_flat = cos.view(-1), sin.view(-1)
+    freqs = cos_flat[seq_len * half :].view(seq_len, half)
+    torch.outer(positions, inv_freq, out=freqs)
+    torch.sin(freqs, out=sin_flat[seq_len * half :].view(seq_len, half))
+    torch.cos(freqs, out=freqs)
+    _spread_second_half(cos_flat, seq_len, half)
+    _spread_second_half(sin_flat, seq_len, half)
+    return cos, sin
+
+
+_HUGE_PAGE = 2 << 20
+_MADV_HUGEPAGE = 14  # Linux's value
+
+
+def _load_madvise():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError):
+        return None
+    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    madvise.restype = ctypes.c_int
+    return madvise
+
+
+_madvise = _load_madvise()
+
+
+def _prefer_huge_pages(table: torch.Tensor) -> None:
+    """Ask Linux to back a large, not yet written CPU table with 2 MiB pages.
+
+    A (131072, 64) float32 table is 32 MiB of memory the process has never touched; with 4 KiB
+    pages, writing it costs 8192 page faults, which take longer than computing the table.
+    With transparent huge pages in "madvise" mode (a common default) this advice cuts that to
+    16 faults. It is only advice: the numbers are the same either way, and where it is not
+    available (other systems, other devices, small tables) nothing happens.
+    """
+    if _madvise is None or table.device.type != "cpu":
+        return
+    size = table.numel() * table.element_size()
+    if size < 4 * _HUGE_PAGE:
+        return
+    start = (table.data_ptr() + _HUGE_PAGE - 1) & -_HUGE_PAGE
+    end = (table.data_ptr() + size) & -_HUGE_PAGE
+    if end > start:
+        _madvise(start, end - start, _MADV_HUGEPAGE)
+
+
+def _spread_second_half(flat: torch.Tensor, rows: int, half: int) -> None:
+    """In place: `flat` (2*rows*half,) holds a (rows, half) table in its second half; rewrite
+    it as the (rows, 2*half) table whose row r is [t[r], t[r]].
+
+    Target row r occupies flat[2*half*r : 2*half*(r+1)], source row r flat[rows*half + half*r :
+    ...]. Copying rows [a, b) is safe once every source row >= a still to be read lies beyond
+    the rows being written: 2*half*b <= rows*half + half*a, i.e. b <= (rows + a) / 2. So the
+    rows go in chunks that halve (about log2(rows) copies), and the last row, whose target's
+    second half *is* its source, only needs its first half filled.
+    """
+    source = flat[rows * half :].view(rows, half)
+    target = flat.view(rows, 2, half)
+    start = 0
+    while start < rows - 1:
+        stop = (rows + start) // 2
+        target[start:stop].copy_(source[start:stop].unsqueeze(1).expand(stop - start, 2, half))
+        start = stop
+    target[rows - 1, 0].copy_(source[rows - 1])
 
 
 def cos_sin_tables_upstream(

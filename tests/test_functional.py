@@ -161,3 +161,39 @@ def test_longest_wavelength():
     assert longest_wavelength(10000, 64) == pytest.approx(2 * math.pi * 10000 ** (62 / 64))
     assert 46000 < longest_wavelength(10000, 64) < 48000
     assert 53000 < longest_wavelength(10000, 128) < 55000
+
+
+def _bits(t: torch.Tensor) -> torch.Tensor:
+    """Raw bits, so NaN == NaN (float16 positions overflow to inf past 65504: cos(inf) is NaN)."""
+    return t.contiguous().view({1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[t.element_size()])
+
+
+FLOATS = [torch.float32, torch.float64, torch.bfloat16, torch.float16]
+
+
+@pytest.mark.parametrize("inv_dtype", FLOATS)
+@pytest.mark.parametrize("out_dtype", FLOATS)
+@pytest.mark.parametrize("position_scale", [None, 4.0])
+def test_tables_bitwise_identical_over_shapes_and_dtypes(inv_dtype, out_dtype, position_scale):
+    """Every row-count the in-place spread treats differently: 1 and 2 rows, odd counts, chunk edges."""
+    for dim in [2, 4, 6, 10, 64, 66]:
+        inv = inv_freq_for_base(10000, dim).to(inv_dtype)
+        for seq_len in [1, 2, 3, 4, 5, 7, 8, 9, 17, 31, 33, 255, 256, 257, 1000, 2049]:
+            fast = cos_sin_tables(inv, seq_len, out_dtype, position_scale=position_scale)
+            slow = up.tables(inv, seq_len, out_dtype, divide_positions_by=position_scale)
+            for f, s in zip(fast, slow):
+                assert f.shape == s.shape == (seq_len, dim) and f.dtype == s.dtype == out_dtype
+                assert torch.equal(_bits(f), _bits(s)), (dim, seq_len)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tables_bitwise_identical_at_deepseek_scale(threads):
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        for dtype in [torch.float32, torch.float16]:
+            inv = inv_freq_for_base(10000, 64).to(dtype)
+            fast, slow = cos_sin_tables(inv, 131072, dtype), up.tables(inv, 131072, dtype)
+            assert all(torch.equal(_bits(f), _bits(s)) for f, s in zip(fast, slow))
+    finally:
+        torch.set_num_threads(previous)
