@@ -89,13 +89,12 @@ def cos_sin_tables(
     """cos/sin tables of shape (seq_len, dim) in upstream's half-split layout, computed fast.
 
     Upstream evaluates cos and sin over `cat(freqs, freqs)`: every transcendental twice, and
-    five (seq_len, dim)-sized allocations. Both halves of that table hold the same numbers and
+    four fresh tables (`freqs`, `emb`, `cos`, `sin`). Both halves of that table hold the same numbers and
     cos/sin are elementwise, so computing them once on `freqs` and copying gives bit-identical
     tables for half the work. What dominates a large rebuild on a CPU, though, is memory the
     process has never touched (every fresh page is a page fault that the kernel zeroes), so
-    this version asks for huge pages (`_prefer_huge_pages`) and touches no memory beyond the
-    two output tables: `freqs`, then its cos and
-    sin, are computed contiguously inside the second halves of the outputs' own storage, and
+    for tables of 8 MiB and more this version asks for huge pages (`_prefer_huge_pages`) and
+    touches no memory beyond the two output tables: `freqs`, then its cos and sin, are computed contiguously inside the second halves of the outputs' own storage, and
     each table is then spread in place into rows [c, c] (`_spread_second_half`).
 
     Positions are `arange(seq_len)` in inv_freq's dtype (upstream's quirk: bf16 positions when
@@ -108,15 +107,18 @@ def cos_sin_tables(
         positions = positions / position_scale
     inv_freq = inv_freq.to(positions.device)
     half = inv_freq.shape[-1]
+    table_bytes = seq_len * 2 * half * torch.empty((), dtype=dtype).element_size()
+    if dtype != inv_freq.dtype or table_bytes < _IN_PLACE_MIN_BYTES:
+        # Small tables (a decode step's rebuild) come from memory the allocator recycles, so
+        # the fewest, simplest ops win: cos/sin on the half (in inv_freq's dtype, then rounded
+        # to dtype, as upstream does), then concatenate.
+        freqs = torch.outer(positions, inv_freq)
+        cos_half, sin_half = freqs.cos().to(dtype), freqs.sin().to(dtype)
+        return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
     cos = torch.empty(seq_len, 2 * half, dtype=dtype, device=positions.device)
     sin = torch.empty_like(cos)
     _prefer_huge_pages(cos)
     _prefer_huge_pages(sin)
-    if dtype != inv_freq.dtype:  # evaluate in inv_freq's dtype, then round (the copy casts)
-        freqs = torch.outer(positions, inv_freq)
-        cos.view(seq_len, 2, half).copy_(freqs.cos().unsqueeze(1).expand(seq_len, 2, half))
-        sin.view(seq_len, 2, half).copy_(freqs.sin().unsqueeze(1).expand(seq_len, 2, half))
-        return cos, sin
     cos_flat, sin_flat = cos.view(-1), sin.view(-1)
     freqs = cos_flat[seq_len * half :].view(seq_len, half)
     torch.outer(positions, inv_freq, out=freqs)
@@ -127,6 +129,7 @@ def cos_sin_tables(
     return cos, sin
 
 
+_IN_PLACE_MIN_BYTES = 8 << 20  # below this, fresh-page faults matter less than op count
 _HUGE_PAGE = 2 << 20
 _MADV_HUGEPAGE = 14  # Linux's value
 

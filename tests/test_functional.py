@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 import reference_numpy as ref
 import upstream_ops as up
+from rope_course import functional
 from rope_course import (
     cos_sin_tables,
     cos_sin_tables_upstream,
@@ -174,8 +175,12 @@ FLOATS = [torch.float32, torch.float64, torch.bfloat16, torch.float16]
 @pytest.mark.parametrize("inv_dtype", FLOATS)
 @pytest.mark.parametrize("out_dtype", FLOATS)
 @pytest.mark.parametrize("position_scale", [None, 4.0])
-def test_tables_bitwise_identical_over_shapes_and_dtypes(inv_dtype, out_dtype, position_scale):
-    """Every row-count the in-place spread treats differently: 1 and 2 rows, odd counts, chunk edges."""
+@pytest.mark.parametrize("in_place_from_bytes", [None, 0], ids=["default", "always-in-place"])
+def test_tables_bitwise_identical_over_shapes_and_dtypes(inv_dtype, out_dtype, position_scale, in_place_from_bytes, monkeypatch):
+    """Both builders (small tables: half then cat; large: in place), forced onto every row count
+    the in-place spread treats differently: 1 and 2 rows, odd counts, chunk edges."""
+    if in_place_from_bytes is not None:
+        monkeypatch.setattr(functional, "_IN_PLACE_MIN_BYTES", in_place_from_bytes)
     for dim in [2, 4, 6, 10, 64, 66]:
         inv = inv_freq_for_base(10000, dim).to(inv_dtype)
         for seq_len in [1, 2, 3, 4, 5, 7, 8, 9, 17, 31, 33, 255, 256, 257, 1000, 2049]:
@@ -197,3 +202,13 @@ def test_tables_bitwise_identical_at_deepseek_scale(threads):
             assert all(torch.equal(_bits(f), _bits(s)) for f, s in zip(fast, slow))
     finally:
         torch.set_num_threads(previous)
+
+
+def test_spread_second_half_in_place():
+    for rows in [1, 2, 3, 5, 8, 33, 1000]:
+        for half in [1, 3, 32]:
+            table = torch.arange(rows * half, dtype=torch.float64).view(rows, half) + 1
+            flat = torch.zeros(2 * rows * half, dtype=torch.float64)
+            flat[rows * half :] = table.view(-1)
+            functional._spread_second_half(flat, rows, half)
+            assert torch.equal(flat.view(rows, 2 * half), torch.cat((table, table), dim=-1)), (rows, half)
