@@ -83,11 +83,13 @@ class PrecisionExplorer(Explorer):
         ax.yaxis.set_major_formatter(FixedFormatter(["1e-8", "1e-6", "1e-4", "0.01", "1", "100"]))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_locator(FixedLocator([0, 8, 16, 24, 31]))
-        ax.set_xlabel("pair i")
+        ax.set_xlabel("pair i (0 = highest frequency)")
         ax.set_ylabel("angle error (rad)")
         # The float32 bound (seq_len - 1) * inv_freq[i] * 2^-22 (lesson 08): grows with every
         # seq_len step, so each slider move changes the picture without a costly text artist.
-        (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color="gray", lw=1)
+        (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color="gray", lw=1,
+                                     label="float32 bound")
+        ax.legend(fontsize=7, loc="upper right", ncol=3)  # static: drawn once with the axes
         fig.tight_layout()
         self.animate(self.f32_line, self.b16_line, self.bound_line)
 

@@ -96,8 +96,8 @@ class ScalingCompare(Explorer):
         }
 
     def draw(self, fig, result):
-        # One axes only: a second one doubles the render time (tick labels are most of it).
-        # The per-pair ratio picture is the same curves divided by the black one (lesson 09 draws it).
+        # One axes: the per-pair ratio picture is these curves divided by the black one (lesson
+        # 09 draws it). Axes, ticks and the legend are static, drawn once (see Explorer.render_png).
         ax = fig.add_subplot()
         colors = {"linear": "tab:orange", "NTK-aware": "tab:green", "dynamic NTK": "tab:blue", "YaRN": "tab:purple"}
         styles = {"linear": "-", "NTK-aware": "--", "dynamic NTK": "-", "YaRN": "-."}
@@ -109,18 +109,17 @@ class ScalingCompare(Explorer):
         ax.set_yscale("log")
         ax.set_ylim(3, 3e7)
         _fixed_ticks(ax, [10, 1e3, 1e5, 1e7], ["10", "1e3", "1e5", "1e7"])
-        ax.axhline(result["max_position_embeddings"], color="gray", ls="--", lw=1)
-        self.seq_line = ax.axhline(result["seq_len"], color="tab:red", lw=1)
-        ax.set_xlabel("pair i")
-        ax.set_ylabel("wavelength")
+        ax.axhline(result["max_position_embeddings"], color="gray", ls="--", lw=1, label="trained L")
+        self.seq_line = ax.axhline(result["seq_len"], color="tab:red", lw=1, label="seq_len")
+        ax.legend(fontsize=7, loc="lower right", ncol=2)
+        ax.set_xlabel("pair i (0 = highest frequency)")
+        ax.set_ylabel("wavelength (tokens)")
         self.label = ax.text(0.02, 0.95, "", transform=ax.transAxes, fontsize=8, va="top")
         self._set_label(result)
         fig.tight_layout()
         self.animate(*self.wave_lines.values(), self.seq_line, self.label)
 
     def _set_label(self, result):
-        # Short on purpose: text is most of the render time. The colour key is in the lesson
-        # (black original, orange linear, green dashed NTK-aware, blue dynamic, purple YaRN).
         self.label.set_text(f"seq_len {result['seq_len']}, s {result['scaling_factor']:g}")
 
     def redraw(self, result):
