@@ -60,3 +60,28 @@ def test_log_spaced_ints():
     values = log_spaced_ints(1, 131072)
     assert values[0] == 1 and values[-1] == 131072 and values == sorted(set(values))
     assert 60 <= len(values) <= 80  # about four notches per doubling
+
+
+@pytest.mark.parametrize("name,far_value", [("preview", 8192), ("rotation", 16384)])
+def test_slider_walk_through_the_widgets(name, far_value):
+    """Move the sliders through their widgets (as the browser does), including scaling_factor
+    moves while seq_len is below L, where it must still show; every PNG must differ."""
+    e = REGISTRY[name]()
+    assert set(e.controls) == {"seq_len", "scaling_factor"}
+    seq, s = e.controls["seq_len"], e.controls["scaling_factor"]
+    assert max(seq.options) >= 131072 and s.min == 1.0 and s.max >= 16.0
+    options = list(seq.options)
+    pngs = [e.render_png()]
+    moves = [
+        (seq, options[options.index(far_value) + 1]),
+        (s, 1.25),
+        (seq, options[options.index(1024)]),
+        (s, 1.5),
+        (seq, options[0]),
+    ]
+    for control, value in moves:
+        control.value = value  # fires the observer: update + redraw
+        pngs.append(e.render_png())
+    assert all(a != b for a, b in zip(pngs, pngs[1:]))
+    assert e.params() == {"seq_len": options[0], "scaling_factor": 1.5}
+    assert e.readout_values(e.result) == e.readout_values(e.compute(**e.params()))
