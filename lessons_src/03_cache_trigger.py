@@ -26,14 +26,14 @@ import torch
 
 import rope_course as rc
 from rope_course.explorers import format_number
-from rope_course.explorers.timeline import (
+from rope_course.calls import (
     CountingDynamicNTK,
     CountingRotaryEmbedding,
-    TimelineExplorer,
     count_rebuilds,
     simulate_calls,
     two_conversations,
 )
+from rope_course.explorers.timeline import TimelineExplorer
 
 torch.manual_seed(0)
 x = torch.zeros(1)  # forward uses x only for its device and dtype (lesson 02)
@@ -50,7 +50,7 @@ print(inspect.getsource(rc.RotaryEmbedding.__init__))
 
 # %% [markdown]
 # So right after construction the table exists, but the length that would let `forward` use it is
-# `None`. `CountingRotaryEmbedding` (in `rope_course.explorers.timeline`) is the package's
+# `None`. `CountingRotaryEmbedding` (in `rope_course.calls`) is the package's
 # module plus a log of every `_set_cos_sin_cache` call: `init_builds` during `__init__`,
 # `rebuilds` afterwards.
 

@@ -28,7 +28,7 @@ import torch
 import rope_course as rc
 from rope_course.explorers import format_number
 from rope_course.explorers.history import HistoryExplorer, later_call_tables
-from rope_course.explorers.timeline import CountingDynamicNTK
+from rope_course.calls import CountingDynamicNTK
 from rope_course.hf_reset import HFDynamicRope
 
 torch.manual_seed(0)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 
 from ._validate import check_base, check_dim, check_max_position_embeddings, check_scaling_factor, check_seq_len
+from .calls import simulate_calls
 from .functional import cos_sin_tables, dynamic_ntk_base, inv_freq_for_base
 
 __all__ = ["HFDynamicRope", "hf_base_after", "deepseek_base_after"]
@@ -76,6 +77,4 @@ def hf_base_after(calls, dim, max_position_embeddings, base=10000, scaling_facto
 
 def deepseek_base_after(calls, dim, max_position_embeddings, base=10000, scaling_factor=1.0) -> list[float]:
     """The base in force for each call of `calls` under DeepSeek's rule (no reset), starting fresh."""
-    from .explorers.timeline import simulate_calls
-
     return [r.base_in_force for r in simulate_calls(calls, max_position_embeddings, scaling_factor, base, dim)]

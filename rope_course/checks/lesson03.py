@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..explorers.timeline import simulate_calls
+from ..calls import simulate_calls
 from ._core import Case, check_exercise
 
 __all__ = ["check_count_rebuilds", "check_rows_built", "REBUILD_CASES"]

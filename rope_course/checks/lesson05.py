@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..functional import inv_freq_for_base
 from ..hf_reset import hf_base_after
-from ..explorers.timeline import simulate_calls
+from ..calls import simulate_calls
 from ._core import Case, check_exercise
 
 __all__ = ["check_inv_freq_after", "check_hf_base_after", "HISTORY_CASES"]

@@ -15,7 +15,7 @@ import torch
 from ..functional import cos_sin_tables, inv_freq_for_base
 from ..hf_reset import HFDynamicRope
 from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_slider
-from .timeline import simulate_calls
+from ..calls import simulate_calls
 
 __all__ = ["later_call_tables", "HistoryExplorer"]
 

@@ -5,14 +5,14 @@ import torch
 
 import rope_course as rc
 from rope_course.explorers import REGISTRY
-from rope_course.explorers.timeline import (
+from rope_course.calls import (
     CountingDynamicNTK,
     CountingRotaryEmbedding,
-    TimelineExplorer,
     count_rebuilds,
     simulate_calls,
     two_conversations,
 )
+from rope_course.explorers.timeline import TimelineExplorer
 
 X = torch.zeros(1)
 
