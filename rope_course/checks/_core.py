@@ -1,55 +1,58 @@
+"""The exercise-checker framework: fair comparisons, precise messages, hints, a progress record.
+
+Two kinds of exercise:
+
+* "write a function" (`check_exercise`): the learner's function runs on reference cases and its
+  results are compared with the reference's;
+* "predict / derive / find the bug" (`check_answer`): the learner writes a value (a number, a
+  bool, a string, a tuple, list or set of those, a tensor); the stub is `answer = ...`.
+
+Comparison rules (`mismatch`), the same for both:
+
+* Python, numpy and one-element torch scalars count alike (`np.int64(9)` is 9);
+* integers are compared exactly (100001 is not 100000; 9.0 counts as 9); bools are not integers;
+* floats with a relative and an absolute tolerance;
+* strings ignoring case and surrounding spaces;
+* tensors: first the type ("expected a tensor, got list"), then the shape, then the dtype when
+  the task names one (`dtype=`), then the values (integer and bool tensors exactly);
+* tuples and lists item by item; sets as sets, reporting only how many items are wrong or missing.
+
+A result is *reported* unless `quiet=True`: its message is printed, and, when the environment
+variable `ROPE_COURSE_PROGRESS_FILE` names a file, one JSON line
+`{"exercise", "status", "message"}` is appended to it. `make progress` reads that file; it never
+parses printed text. Composite checkers call the parts with `quiet=True` and `report` the whole.
+"""
+
 from __future__ import annotations
 
+import json
 import math
+import numbers
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+import numpy as np
 import torch
 
+__all__ = [
+    "CORRECT",
+    "WRONG",
+    "NOT_ATTEMPTED",
+    "PROGRESS_ENV",
+    "Case",
+    "CheckResult",
+    "check_exercise",
+    "check_answer",
+    "compare",
+    "mismatch",
+    "report",
+]
+
+CORRECT = "correct"
+WRONG = "wrong"
 NOT_ATTEMPTED = "not attempted yet"
-
-
-def _to_tensor(value) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        return value.detach().to("cpu")
-    return torch.as_tensor(value)
-
-
-def _max_abs_diff(got, expected) -> float:
-    got_t, exp_t = _to_tensor(got), _to_tensor(expected)
-    if got_t.is_complex() or exp_t.is_complex():  # e.g. a negative number to a fractional power
-        return math.inf
-    got_t, exp_t = got_t.double(), exp_t.double()
-    if got_t.shape != exp_t.shape:
-        return math.inf
-    if got_t.numel() == 0:
-        return 0.0
-    return (got_t - exp_t).abs().max().item()
-
-
-def _describe(value) -> str:
-    if isinstance(value, torch.Tensor):
-        flat = value.detach().flatten()
-        head = ", ".join(f"{v:.6g}" for v in flat[:4].tolist())
-        more = ", ..." if flat.numel() > 4 else ""
-        return f"tensor of shape {tuple(value.shape)}, dtype {value.dtype}: [{head}{more}]"
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return repr(value)
-
-
-def compare(name: str, got, expected, rtol: float = 1e-5, atol: float = 1e-8) -> str:
-    """Print and return 'name | exact: ... | close: ... | max diff: ...' for two values."""
-    got_t, exp_t = _to_tensor(got), _to_tensor(expected)
-    same_shape = got_t.shape == exp_t.shape
-    exact = same_shape and bool(torch.equal(got_t.double(), exp_t.double()))
-    close = same_shape and bool(torch.allclose(got_t.double(), exp_t.double(), rtol=rtol, atol=atol))
-    diff = _max_abs_diff(got_t, exp_t)
-    line = f"{name:<24s} | exact: {exact!s:5} | close: {close!s:5} | max diff: {diff:.3g}"
-    if not same_shape:
-        line += f" | shapes differ: {tuple(got_t.shape)} vs {tuple(exp_t.shape)}"
-    print(line)
-    return line
+PROGRESS_ENV = "ROPE_COURSE_PROGRESS_FILE"
 
 
 @dataclass(frozen=True)
@@ -69,42 +72,188 @@ class Case:
 
 @dataclass
 class CheckResult:
-    status: str  # "correct", NOT_ATTEMPTED, or "wrong"
+    """The verdict on one exercise. `str()` and IPython show the message."""
+
+    status: str  # CORRECT, WRONG or NOT_ATTEMPTED
     message: str
+    exercise: str = ""
+    hint: str | None = None
 
     @property
     def correct(self) -> bool:
-        return self.status == "correct"
+        return self.status == CORRECT
 
     def __str__(self) -> str:
         return self.message
 
-    def _repr_pretty_(self, printer, cycle):  # IPython shows the message, not the dataclass
+    def _repr_pretty_(self, printer, cycle):
         printer.text(self.message)
 
 
-def _values_match(got, expected, rtol: float, atol: float) -> bool:
-    if isinstance(expected, (tuple, list)) and not isinstance(expected, torch.Size):
-        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-            return False
-        return all(_values_match(g, e, rtol, atol) for g, e in zip(got, expected))
-    if isinstance(expected, bool) or isinstance(expected, (str, type(None))):
-        return got == expected and type(got) is type(expected)
+def report(result: CheckResult, quiet: bool = False) -> CheckResult:
+    """Print the message and append the progress record (unless `quiet`); return the result."""
+    if quiet:
+        return result
+    print(result.message)
+    path = os.environ.get(PROGRESS_ENV)
+    if path:
+        record = {"exercise": result.exercise, "status": result.status, "message": result.message}
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+    return result
+
+
+# --- comparison ---------------------------------------------------------------------------
+class _NotScalar(Exception):
+    pass
+
+
+def _scalar(value):
+    """A Python bool/int/float/complex for a Python, numpy or one-element torch scalar."""
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise _NotScalar(f"a tensor of shape {tuple(value.shape)}")
+        return value.detach().cpu().item()
+    if isinstance(value, (np.generic, np.ndarray)):
+        array = np.asarray(value)
+        if array.size != 1:
+            raise _NotScalar(f"an array of shape {array.shape}")
+        return array.item()
+    if isinstance(value, numbers.Number):
+        return value
+    raise _NotScalar(_type_name(value))
+
+
+def _type_name(value) -> str:
+    if isinstance(value, torch.Tensor):
+        return "tensor"
+    return type(value).__name__
+
+
+def _show(value) -> str:
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().flatten()
+        head = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in flat[:4].tolist())
+        more = ", ..." if flat.numel() > 4 else ""
+        return f"tensor of shape {tuple(value.shape)}, dtype {value.dtype}: [{head}{more}]"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return repr(value)
+
+
+def _number_mismatch(got, expected, rtol: float, atol: float) -> str | None:
+    try:
+        value = _scalar(got)
+    except _NotScalar as why:
+        return f"expected a number, got {why}"
+    if isinstance(expected, bool):
+        if not isinstance(value, bool):
+            return f"expected True or False, got {_type_name(got)} {value!r}"
+        return None if value == expected else "wrong value"
+    if isinstance(value, bool):
+        return "expected a number, got a bool"
+    if isinstance(value, complex):
+        return "got a complex number (a fractional power of a negative number?)"
+    if isinstance(expected, numbers.Integral):
+        if isinstance(value, float) and not value.is_integer():
+            return f"expected a whole number, got {value!r}"
+        return None if int(value) == int(expected) else "wrong value"
+    expected = float(expected)
+    value = float(value)
+    if math.isnan(expected) and math.isnan(value):
+        return None
+    return None if math.isclose(value, expected, rel_tol=rtol, abs_tol=atol) else "wrong value"
+
+
+def _tensor_mismatch(got, expected: torch.Tensor, rtol: float, atol: float, dtype) -> str | None:
+    if not isinstance(got, torch.Tensor):
+        return f"expected a tensor, got {_type_name(got)}"
+    if tuple(got.shape) != tuple(expected.shape):
+        return f"the shape is {tuple(got.shape)}, expected {tuple(expected.shape)}"
+    if dtype is not None and got.dtype != dtype:
+        return f"the dtype is {got.dtype}, but the task asks for {dtype}"
+    if got.is_complex() and not expected.is_complex():
+        return "the tensor is complex (a fractional power of a negative number?)"
+    got_cpu, exp_cpu = got.detach().cpu(), expected.detach().cpu()
+    if not (exp_cpu.dtype.is_floating_point or exp_cpu.is_complex()):
+        if got_cpu.dtype.is_floating_point and not torch.equal(got_cpu, got_cpu.round()):
+            return "expected whole numbers, got fractions"
+        same = torch.equal(got_cpu.to(torch.float64), exp_cpu.to(torch.float64))
+        return None if same else "the values differ"
+    if got_cpu.numel() == 0:
+        return None
+    g, e = got_cpu.to(torch.float64), exp_cpu.to(torch.float64)
+    if torch.allclose(g, e, rtol=rtol, atol=atol, equal_nan=True):
+        return None
+    return f"the values differ (max abs diff {(g - e).abs().nan_to_num(math.inf).max().item():.3g})"
+
+
+def _as_items(value):
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, (torch.Tensor, np.ndarray)) and getattr(value, "ndim", 0) == 1:
+        return list(value.tolist())
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    return None
+
+
+def _normalise_key(value):
+    """Hashable form of a set member: numbers by value, strings ignoring case."""
+    if isinstance(value, str):
+        return value.strip().casefold()
+    try:
+        number = _scalar(value)
+    except _NotScalar:
+        return value
+    if isinstance(number, float) and number.is_integer():
+        return int(number)
+    return number
+
+
+def mismatch(got, expected, rtol: float = 1e-5, atol: float = 1e-8, dtype=None) -> str | None:
+    """None when `got` matches `expected` under the rules above, else what is wrong, in words."""
     if isinstance(expected, torch.Tensor):
-        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
-            return False
-        if not expected.dtype.is_floating_point:
-            return bool(torch.equal(got.to(expected.dtype), expected))
-        return bool(torch.allclose(got.double(), expected.double(), rtol=rtol, atol=atol))
-    if isinstance(expected, (int, float)):
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, (int, float)):
-            return False
-        return math.isclose(got, expected, rel_tol=rtol, abs_tol=atol)
-    return got == expected
+        return _tensor_mismatch(got, expected, rtol, atol, dtype)
+    if expected is None:
+        return None if got is None else f"expected None, got {_type_name(got)}"
+    if isinstance(expected, str):
+        if not isinstance(got, str):
+            return f"expected a string, got {_type_name(got)}"
+        return None if got.strip().casefold() == expected.strip().casefold() else "wrong value"
+    if isinstance(expected, (set, frozenset)):
+        items = _as_items(got)
+        if items is None:
+            return f"expected a set (or list) of items, got {_type_name(got)}"
+        mine = {_normalise_key(v) for v in items}
+        want = {_normalise_key(v) for v in expected}
+        extra, missing = len(mine - want), len(want - mine)
+        if not extra and not missing:
+            return None
+        return f"{extra} of your items should not be there and {missing} are missing"
+    if isinstance(expected, (tuple, list)) and not isinstance(expected, torch.Size):
+        items = _as_items(got)
+        if items is None:
+            return f"expected a {type(expected).__name__} of {len(expected)} items, got {_type_name(got)}"
+        if len(items) != len(expected):
+            return f"expected {len(expected)} items, got {len(items)}"
+        for i, (g, e) in enumerate(zip(items, expected)):
+            why = mismatch(g, e, rtol, atol, dtype)
+            if why:
+                return f"item {i}: {why}"
+        return None
+    if isinstance(expected, (numbers.Number, np.generic)):
+        return _number_mismatch(got, _scalar(expected), rtol, atol)
+    if isinstance(expected, torch.dtype):
+        return None if got == expected else f"expected a torch dtype, got {_show(got)}"
+    return None if got == expected else "wrong value"
 
 
+def _with_hint(message: str, hint: str | None) -> str:
+    return f"{message}\n  Hint: {hint}" if hint else message
+
+
+# --- the two checkers -----------------------------------------------------------------------
 def check_exercise(
     name: str,
     solution: Callable,
@@ -113,32 +262,65 @@ def check_exercise(
     rtol: float = 1e-5,
     atol: float = 1e-8,
     quiet: bool = False,
+    *,
+    hint: str | None = None,
+    dtype=None,
 ) -> CheckResult:
     """Run `solution` against `reference` on every case; report the first mismatch precisely."""
-
-    def done(result: CheckResult) -> CheckResult:
-        if not quiet:
-            print(result.message)
-        return result
-
     for case in cases:
         try:
             got = solution(*case.args, **case.kwargs)
         except NotImplementedError:
-            return done(CheckResult(NOT_ATTEMPTED, f"{name}: {NOT_ATTEMPTED} (the stub still raises NotImplementedError)"))
+            return report(CheckResult(
+                NOT_ATTEMPTED, f"{name}: {NOT_ATTEMPTED} (the stub still raises NotImplementedError)", name), quiet)
         except Exception as exc:  # a learner's bug: say which case and what was raised
-            return done(CheckResult("wrong", f"{name}: wrong on case {case.describe()}: raised {type(exc).__name__}: {exc}"))
+            message = f"{name}: wrong on case {case.describe()}: raised {type(exc).__name__}: {exc}"
+            return report(CheckResult(WRONG, _with_hint(message, hint), name, hint), quiet)
         expected = reference(*case.args, **case.kwargs)
-        if not _values_match(got, expected, rtol, atol):
-            diff = ""
-            try:
-                d = _max_abs_diff(got, expected)
-                if math.isfinite(d):
-                    diff = f" (max diff {d:.3g})"
-            except Exception:
-                pass
-            return done(CheckResult(
-                "wrong",
-                f"{name}: wrong on case {case.describe()}: expected {_describe(expected)}, got {_describe(got)}{diff}",
-            ))
-    return done(CheckResult("correct", f"{name}: correct ({len(cases)} cases)"))
+        why = mismatch(got, expected, rtol, atol, dtype)
+        if why:
+            message = f"{name}: wrong on case {case.describe()}: {why}; expected {_show(expected)}, got {_show(got)}"
+            return report(CheckResult(WRONG, _with_hint(message, hint), name, hint), quiet)
+    return report(CheckResult(CORRECT, f"{name}: correct ({len(cases)} cases)", name), quiet)
+
+
+def check_answer(
+    name: str,
+    answer: Any,
+    expected: Any,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 0.0,
+    dtype=None,
+    hint: str | None = None,
+    quiet: bool = False,
+) -> CheckResult:
+    """Check a predicted or derived value. The stub is `...`; the message never shows `expected`."""
+    if answer is Ellipsis:
+        return report(CheckResult(NOT_ATTEMPTED, f"{name}: {NOT_ATTEMPTED} (replace the ... with your answer)", name),
+                      quiet)
+    why = mismatch(answer, expected, rtol, atol, dtype)
+    if why:
+        shown = "" if why != "wrong value" else f": {_show(answer)} is not it"
+        message = f"{name}: wrong{shown}" if shown else f"{name}: wrong: {why}"
+        return report(CheckResult(WRONG, _with_hint(message, hint), name, hint), quiet)
+    return report(CheckResult(CORRECT, f"{name}: correct", name), quiet)
+
+
+def compare(name: str, got, expected, rtol: float = 1e-5, atol: float = 1e-8) -> str:
+    """Print and return 'name | exact: ... | close: ... | max diff: ...' for two values."""
+    got_t, exp_t = torch.as_tensor(got).detach().cpu(), torch.as_tensor(expected).detach().cpu()
+    same_shape = got_t.shape == exp_t.shape
+    exact = same_shape and bool(torch.equal(got_t.double(), exp_t.double()))
+    close = same_shape and bool(torch.allclose(got_t.double(), exp_t.double(), rtol=rtol, atol=atol))
+    if not same_shape:
+        diff = math.inf
+    elif got_t.numel() == 0:
+        diff = 0.0
+    else:
+        diff = (got_t.double() - exp_t.double()).abs().max().item()
+    line = f"{name:<24s} | exact: {exact!s:5} | close: {close!s:5} | max diff: {diff:.3g}"
+    if not same_shape:
+        line += f" | shapes differ: {tuple(got_t.shape)} vs {tuple(exp_t.shape)}"
+    print(line)
+    return line

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from ..rotary import RotaryEmbedding
-from ._core import Case, CheckResult, check_exercise
+from ._core import CORRECT, Case, CheckResult, check_exercise, report
 
 __all__ = [
     "shares_storage",
@@ -119,10 +119,9 @@ def check_slice_and_cast(fn, quiet: bool = False) -> CheckResult:
             _dtype_and_sharing(slice_and_cast_reference), cases, quiet=True,
         )
         if result.correct:
-            result = CheckResult("correct", f"slice_and_cast: correct ({len(cases)} cases: values, dtype, storage)")
-    if not quiet:
-        print(result.message)
-    return result
+            result = CheckResult(CORRECT, f"slice_and_cast: correct ({len(cases)} cases: values, dtype, storage)")
+    result.exercise = "slice_and_cast"
+    return report(result, quiet)
 
 
 def check_rebuild_pattern(fn, quiet: bool = False) -> CheckResult:
