@@ -162,8 +162,8 @@ def causal_attention(q, k, v, past_len: int, softmax_scale: float) -> torch.Tens
     """
     q_len, kv_len = q.shape[-2], k.shape[-2]
     scores = torch.matmul(q, k.transpose(-1, -2)) * softmax_scale
-    query_pos = torch.arange(past_len, past_len + q_len).unsqueeze(-1)
-    key_pos = torch.arange(kv_len).unsqueeze(0)
+    query_pos = torch.arange(past_len, past_len + q_len, device=q.device).unsqueeze(-1)
+    key_pos = torch.arange(kv_len, device=q.device).unsqueeze(0)
     scores = scores.masked_fill(key_pos > query_pos, float("-inf"))
     probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
     return torch.matmul(probs, v)
@@ -221,7 +221,8 @@ class TinyCausalAttention(nn.Module):
 
     def _heads(self, x, weight):
         bsz, q_len, _ = x.shape
-        return (x @ weight.T).view(bsz, q_len, self.num_heads, self.head_dim).transpose(1, 2)
+        # The seeded weights are float32 on the CPU; they follow the input's device and dtype.
+        return (x @ weight.to(device=x.device, dtype=x.dtype).T).view(bsz, q_len, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, hidden_states: torch.Tensor, past_key_value: KVCache | None = None) -> torch.Tensor:
         bsz, q_len, _ = hidden_states.shape
@@ -234,7 +235,7 @@ class TinyCausalAttention(nn.Module):
         table_before = self.rotary_emb.cos_cached
         cos, sin = self.rotary_emb(value_states, seq_len=kv_seq_len)
         rebuilt = self.rotary_emb.cos_cached is not table_before
-        position_ids = torch.arange(past_len, kv_seq_len).unsqueeze(0).expand(bsz, -1)
+        position_ids = torch.arange(past_len, kv_seq_len, device=hidden_states.device).unsqueeze(0).expand(bsz, -1)
         query_states, rotated_keys = apply_rotary_pos_emb(query_states, key_states, cos, sin, position_ids)
 
         if self.cache_keys == "post":
@@ -247,7 +248,7 @@ class TinyCausalAttention(nn.Module):
             raw_keys, values = key_states, value_states
             if past_key_value is not None:
                 raw_keys, values = past_key_value.update(key_states, value_states)
-            all_positions = torch.arange(kv_seq_len).unsqueeze(0).expand(bsz, -1)
+            all_positions = torch.arange(kv_seq_len, device=hidden_states.device).unsqueeze(0).expand(bsz, -1)
             # Re-rotate every cached key with the table in force now.
             _, keys = apply_rotary_pos_emb(raw_keys, raw_keys, cos, sin, all_positions)
 

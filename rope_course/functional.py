@@ -9,9 +9,7 @@ s = scaling_factor, l = seq_len, a(l) = 1 + s (l/L - 1).
 
 from __future__ import annotations
 
-import ctypes
 import math
-import sys
 
 import torch
 
@@ -19,8 +17,10 @@ from ._validate import (
     check_base,
     check_dim,
     check_max_position_embeddings,
+    check_position_scale,
     check_scaling_factor,
     check_seq_len,
+    check_table_size,
 )
 
 __all__ = [
@@ -85,108 +85,34 @@ def cos_sin_tables(
     dtype: torch.dtype,
     device=None,
     position_scale: float | None = None,
+    *,
+    positions_dtype: torch.dtype | None = None,
+    amplitude: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """cos/sin tables of shape (seq_len, dim) in upstream's half-split layout, computed fast.
+    """cos/sin tables of shape (seq_len, dim) in upstream's half-split layout.
 
-    Upstream evaluates cos and sin over `cat(freqs, freqs)`: every transcendental twice, and
-    four fresh tables (`freqs`, `emb`, `cos`, `sin`). Both halves of that table hold the same numbers and
-    cos/sin are elementwise, so computing them once on `freqs` and copying gives bit-identical
-    tables for half the work. What dominates a large rebuild on a CPU, though, is memory the
-    process has never touched (every fresh page is a page fault that the kernel zeroes), so
-    for tables of 8 MiB and more this version asks for huge pages (`_prefer_huge_pages`) and
-    touches no memory beyond the two output tables: `freqs`, then its cos and sin, are computed contiguously inside the second halves of the outputs' own storage, and
-    each table is then spread in place into rows [c, c] (`_spread_second_half`).
+    Upstream evaluates cos and sin over `emb = cat(freqs, freqs)`, so every value is computed
+    twice. The two halves of `emb` hold the same numbers and cos/sin work elementwise, so
+    computing them once on `freqs` and concatenating gives the same tables for half the
+    transcendental work (tests check bit identity against upstream's op sequence on this build).
 
     Positions are `arange(seq_len)` in inv_freq's dtype (upstream's quirk: bf16 positions when
-    the module was cast); `position_scale` divides them first (the linear-scaling class). cos
-    and sin are evaluated in inv_freq's dtype and then rounded to `dtype`, as upstream does.
+    the module was cast to bf16), or in `positions_dtype` (YaRN's class always uses float32);
+    `position_scale` divides them first (the linear-scaling class). cos and sin are evaluated in
+    that dtype, multiplied by `amplitude` (YaRN's mscale ratio), then rounded to `dtype`, as
+    upstream does.
     """
     seq_len = check_seq_len(seq_len)
-    positions = torch.arange(seq_len, device=device, dtype=inv_freq.dtype)
+    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
+    positions = torch.arange(seq_len, device=device, dtype=positions_dtype or inv_freq.dtype)
     if position_scale is not None:
-        positions = positions / position_scale
-    inv_freq = inv_freq.to(positions.device)
-    half = inv_freq.shape[-1]
-    table_bytes = seq_len * 2 * half * torch.empty((), dtype=dtype).element_size()
-    if dtype != inv_freq.dtype or table_bytes < _IN_PLACE_MIN_BYTES:
-        # Small tables (a decode step's rebuild) come from memory the allocator recycles, so
-        # the fewest, simplest ops win: cos/sin on the half (in inv_freq's dtype, then rounded
-        # to dtype, as upstream does), then concatenate.
-        freqs = torch.outer(positions, inv_freq)
-        cos_half, sin_half = freqs.cos().to(dtype), freqs.sin().to(dtype)
-        return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
-    cos = torch.empty(seq_len, 2 * half, dtype=dtype, device=positions.device)
-    sin = torch.empty_like(cos)
-    _prefer_huge_pages(cos)
-    _prefer_huge_pages(sin)
-    cos_flat, sin_flat = cos.view(-1), sin.view(-1)
-    freqs = cos_flat[seq_len * half :].view(seq_len, half)
-    torch.outer(positions, inv_freq, out=freqs)
-    torch.sin(freqs, out=sin_flat[seq_len * half :].view(seq_len, half))
-    torch.cos(freqs, out=freqs)
-    _spread_second_half(cos_flat, seq_len, half)
-    _spread_second_half(sin_flat, seq_len, half)
-    return cos, sin
-
-
-_IN_PLACE_MIN_BYTES = 8 << 20  # below this, fresh-page faults matter less than op count
-_HUGE_PAGE = 2 << 20
-_MADV_HUGEPAGE = 14  # Linux's value
-
-
-def _load_madvise():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return None
-    madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    madvise.restype = ctypes.c_int
-    return madvise
-
-
-_madvise = _load_madvise()
-
-
-def _prefer_huge_pages(table: torch.Tensor) -> None:
-    """Ask Linux to back a large, not yet written CPU table with 2 MiB pages.
-
-    A (131072, 64) float32 table is 32 MiB of memory the process has never touched; with 4 KiB
-    pages, writing it costs 8192 page faults, which take longer than computing the table.
-    With transparent huge pages in "madvise" mode (a common default) this advice cuts that to
-    16 faults. It is only advice: the numbers are the same either way, and where it is not
-    available (other systems, other devices, small tables) nothing happens.
-    """
-    if _madvise is None or table.device.type != "cpu":
-        return
-    size = table.numel() * table.element_size()
-    if size < 4 * _HUGE_PAGE:
-        return
-    start = (table.data_ptr() + _HUGE_PAGE - 1) & -_HUGE_PAGE
-    end = (table.data_ptr() + size) & -_HUGE_PAGE
-    if end > start:
-        _madvise(start, end - start, _MADV_HUGEPAGE)
-
-
-def _spread_second_half(flat: torch.Tensor, rows: int, half: int) -> None:
-    """In place: `flat` (2*rows*half,) holds a (rows, half) table in its second half; rewrite
-    it as the (rows, 2*half) table whose row r is [t[r], t[r]].
-
-    Target row r occupies flat[2*half*r : 2*half*(r+1)], source row r flat[rows*half + half*r :
-    ...]. Copying rows [a, b) is safe once every source row >= a still to be read lies beyond
-    the rows being written: 2*half*b <= rows*half + half*a, i.e. b <= (rows + a) / 2. So the
-    rows go in chunks that halve (about log2(rows) copies), and the last row, whose target's
-    second half *is* its source, only needs its first half filled.
-    """
-    source = flat[rows * half :].view(rows, half)
-    target = flat.view(rows, 2, half)
-    start = 0
-    while start < rows - 1:
-        stop = (rows + start) // 2
-        target[start:stop].copy_(source[start:stop].unsqueeze(1).expand(stop - start, 2, half))
-        start = stop
-    target[rows - 1, 0].copy_(source[rows - 1])
+        positions = positions / check_position_scale(position_scale)
+    freqs = torch.outer(positions, inv_freq.to(positions.device))
+    cos_half, sin_half = freqs.cos(), freqs.sin()
+    if amplitude != 1.0:  # multiplying by 1.0 is exact, so skipping it changes no bit
+        cos_half, sin_half = cos_half * amplitude, sin_half * amplitude
+    cos_half, sin_half = cos_half.to(dtype), sin_half.to(dtype)
+    return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
 
 
 def cos_sin_tables_upstream(
@@ -198,9 +124,10 @@ def cos_sin_tables_upstream(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Upstream's op sequence, kept for comparison: cos and sin over the duplicated table."""
     seq_len = check_seq_len(seq_len)
+    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
     positions = torch.arange(seq_len, device=device, dtype=inv_freq.dtype)
     if position_scale is not None:
-        positions = positions / position_scale
+        positions = positions / check_position_scale(position_scale)
     freqs = torch.outer(positions, inv_freq.to(positions.device))
     emb = torch.cat((freqs, freqs), dim=-1)
     return emb.cos().to(dtype), emb.sin().to(dtype)

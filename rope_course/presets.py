@@ -18,8 +18,8 @@ the rotary class (facts section 1.5, step 7):
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from .rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
@@ -39,19 +39,39 @@ __all__ = [
 YARN_EXTRA_KEYS = ("original_max_position_embeddings", "beta_fast", "beta_slow", "mscale", "mscale_all_dim")
 
 
+def _frozen(value):
+    """A read-only view of nested dicts (a notebook cell cannot corrupt a preset for later cells)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    return value
+
+
+def _thawed(value):
+    if isinstance(value, Mapping):
+        return {key: _thawed(item) for key, item in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class Preset:
-    """One released model: the config fields the rotary embedding reads, and where they come from."""
+    """One released model: the config fields the rotary embedding reads, and where they come from.
+
+    Immutable: the dataclass is frozen and every mapping in it is read-only. `to_config()` gives
+    a fresh mutable copy to experiment with.
+    """
 
     name: str
     config: Mapping[str, Any]
     sources: Mapping[str, str]
     notes: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self):
+        for name in ("config", "sources", "notes"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
     def to_config(self, **overrides) -> dict:
-        """A fresh, mutable copy of the config (deep copy), with top-level overrides applied."""
-        out = copy.deepcopy(dict(self.config))
-        out["rope_scaling"] = dict(out["rope_scaling"]) if out.get("rope_scaling") is not None else None
+        """A fresh, mutable copy of the config (nested dicts copied too), with top-level overrides."""
+        out = _thawed(self.config)
         out.update(overrides)
         return out
 
@@ -134,7 +154,7 @@ KIMI_K2_INSTRUCT_0905 = Preset(
     },
 )
 
-PRESETS = {p.name: p for p in (DEEPSEEK_V3, KIMI_K2_INSTRUCT, KIMI_K2_INSTRUCT_0905)}
+PRESETS = MappingProxyType({p.name: p for p in (DEEPSEEK_V3, KIMI_K2_INSTRUCT, KIMI_K2_INSTRUCT_0905)})
 
 
 def _read(config, key):

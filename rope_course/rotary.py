@@ -64,15 +64,20 @@ class RotaryEmbedding(nn.Module):
         # ... and then discards it: the None forces a rebuild on the first forward.
         self.max_seq_len_cached = None
 
-    def _store_tables(self, seq_len, device, dtype, position_scale=None) -> None:
-        cos, sin = cos_sin_tables(self.inv_freq, seq_len, dtype, device, position_scale)
+    def _commit(self, seq_len, cos, sin, inv_freq=None) -> None:
+        """Install a finished rebuild. Everything is computed before this runs, so a rebuild that
+        fails part-way (bad input, out of memory) leaves the module exactly as it was. Upstream
+        assigns `max_seq_len_cached` first; on success the observable state is the same."""
+        if inv_freq is not None:
+            self.register_buffer("inv_freq", inv_freq, persistent=False)
         self.register_buffer("cos_cached", cos, persistent=False)
         self.register_buffer("sin_cached", sin, persistent=False)
+        self.max_seq_len_cached = seq_len
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):
         seq_len = check_seq_len(seq_len)
-        self.max_seq_len_cached = seq_len
-        self._store_tables(seq_len, device, dtype)
+        cos, sin = cos_sin_tables(self.inv_freq, seq_len, dtype, device)
+        self._commit(seq_len, cos, sin)
 
     def forward(self, x, seq_len=None):
         seq_len = check_seq_len(seq_len)
@@ -102,8 +107,8 @@ class LinearScalingRotaryEmbedding(RotaryEmbedding):
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):
         seq_len = check_seq_len(seq_len)
-        self.max_seq_len_cached = seq_len
-        self._store_tables(seq_len, device, dtype, position_scale=self.scaling_factor)
+        cos, sin = cos_sin_tables(self.inv_freq, seq_len, dtype, device, position_scale=self.scaling_factor)
+        self._commit(seq_len, cos, sin)
 
 
 class DynamicNTKScalingRotaryEmbedding(RotaryEmbedding):
@@ -119,11 +124,12 @@ class DynamicNTKScalingRotaryEmbedding(RotaryEmbedding):
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):
         seq_len = check_seq_len(seq_len)
-        self.max_seq_len_cached = seq_len
+        new_inv_freq = None
         if seq_len > self.max_position_embeddings:
             new_base = dynamic_ntk_base(
                 self.base, self.dim, seq_len, self.max_position_embeddings, self.scaling_factor
             )
-            # Overwrites the buffer for good: nothing ever restores the original inv_freq.
-            self.register_buffer("inv_freq", inv_freq_for_base(new_base, self.dim, device), persistent=False)
-        self._store_tables(seq_len, device, dtype)
+            new_inv_freq = inv_freq_for_base(new_base, self.dim, device)
+        tables = cos_sin_tables(self.inv_freq if new_inv_freq is None else new_inv_freq, seq_len, dtype, device)
+        # Overwrites the buffer for good: nothing ever restores the original inv_freq.
+        self._commit(seq_len, *tables, inv_freq=new_inv_freq)

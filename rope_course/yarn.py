@@ -24,7 +24,6 @@ dependence, but the inherited forward still rebuilds at every new length.
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
@@ -33,9 +32,11 @@ from ._validate import (
     check_dim,
     check_max_position_embeddings,
     check_positive_int,
+    check_real,
     check_scaling_factor,
     check_seq_len,
 )
+from .functional import cos_sin_tables
 from .rotary import RotaryEmbedding
 
 __all__ = [
@@ -49,27 +50,9 @@ __all__ = [
 ]
 
 
-def _finite_real(name: str, value, minimum: float | None = None, strict: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} ({value!r})")
-    out = float(value)
-    if not math.isfinite(out):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if minimum is not None and (out <= minimum if strict else out < minimum):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got {value!r}")
-    return out
-
-
-def _check_yarn_base(base) -> float:
-    value = check_base(base)
-    if value == 1.0:
-        raise ValueError("base must differ from 1 for YaRN (the correction dimension divides by ln(base)), got 1")
-    return value
-
-
 def _check_betas(beta_fast, beta_slow) -> tuple[float, float]:
-    fast = _finite_real("beta_fast", beta_fast, 0.0, strict=True)
-    slow = _finite_real("beta_slow", beta_slow, 0.0, strict=True)
+    fast = check_real("beta_fast", beta_fast, minimum=0.0, strict=True)
+    slow = check_real("beta_slow", beta_slow, minimum=0.0, strict=True)
     if fast < slow:
         raise ValueError(
             f"beta_fast must be >= beta_slow (beta_fast counts the rotations of the fast pairs, which "
@@ -84,9 +67,9 @@ def yarn_find_correction_dim(num_rotations, dim, base=10000, max_position_embedd
     A pair i turns 2*pi*L0 / wavelength_i = L0 * b^(-2i/D) radians over L0 tokens; setting that to
     2*pi*r and solving for i gives D * ln(L0 / (2*pi*r)) / (2 * ln b).
     """
-    r = _finite_real("num_rotations", num_rotations, 0.0, strict=True)
+    r = check_real("num_rotations", num_rotations, minimum=0.0, strict=True)
     dim = check_dim(dim)
-    base = _check_yarn_base(base)
+    base = check_base(base)
     length = check_max_position_embeddings(max_position_embeddings)
     return (dim * math.log(length / (r * 2 * math.pi))) / (2 * math.log(base))
 
@@ -106,8 +89,8 @@ def yarn_linear_ramp_mask(low, high, n) -> torch.Tensor:
     0 at and below `low`, 1 at and above `high`; when low == high, 0.001 is added to high
     (upstream's guard against dividing by zero), which makes it a hard switch.
     """
-    low = _finite_real("low", low)
-    high = _finite_real("high", high)
+    low = check_real("low", low)
+    high = check_real("high", high)
     n = check_positive_int("n", n)
     if high < low:
         raise ValueError(f"the ramp needs low <= high, got low={low!r}, high={high!r}")
@@ -119,8 +102,8 @@ def yarn_linear_ramp_mask(low, high, n) -> torch.Tensor:
 
 def yarn_get_mscale(scale=1, mscale=1) -> float:
     """YaRN's attention temperature factor: 1 if scale <= 1, else 0.1 * mscale * ln(scale) + 1."""
-    scale = _finite_real("scale", scale, 0.0, strict=True)
-    mscale = _finite_real("mscale", mscale)
+    scale = check_real("scale", scale, minimum=0.0, strict=True)
+    mscale = check_real("mscale", mscale)
     if scale <= 1:
         return 1.0
     return 0.1 * mscale * math.log(scale) + 1.0
@@ -130,7 +113,7 @@ def yarn_inv_freq(dim, base=10000, scaling_factor=1.0, original_max_position_emb
                   beta_fast=32, beta_slow=1, device=None) -> torch.Tensor:
     """The float32 inv_freq DeepSeek's YaRN class registers (same op order, bit for bit)."""
     dim = check_dim(dim)
-    base = _check_yarn_base(base)
+    base = check_base(base)
     scaling_factor = check_scaling_factor(scaling_factor)
     original = check_positive_int("original_max_position_embeddings", original_max_position_embeddings)
     beta_fast, beta_slow = _check_betas(beta_fast, beta_slow)
@@ -143,15 +126,11 @@ def yarn_inv_freq(dim, base=10000, scaling_factor=1.0, original_max_position_emb
 
 
 def yarn_cos_sin_tables(inv_freq: torch.Tensor, seq_len, dtype, device=None, mscale_factor: float = 1.0):
-    """cos/sin tables (seq_len, D) as YaRN builds them: float32 positions, cos/sin times
-    `mscale_factor`, then cast. Computed once on the half and concatenated (bit-identical to
-    upstream's evaluation over cat(freqs, freqs), because cos, sin and the product are elementwise)."""
-    seq_len = check_seq_len(seq_len)
-    t = torch.arange(seq_len, device=device, dtype=torch.float32)
-    freqs = torch.outer(t, inv_freq.to(t.device))
-    cos_half = (freqs.cos() * mscale_factor).to(dtype)
-    sin_half = (freqs.sin() * mscale_factor).to(dtype)
-    return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
+    """cos/sin tables (seq_len, D) as YaRN's class builds them: float32 positions (always, unlike
+    the other classes), cos/sin times `mscale_factor`, then the cast. The one table builder
+    (`functional.cos_sin_tables`) with those two settings."""
+    mscale_factor = check_real("mscale_factor", mscale_factor)
+    return cos_sin_tables(inv_freq, seq_len, dtype, device, positions_dtype=torch.float32, amplitude=mscale_factor)
 
 
 class YarnRotaryEmbedding(RotaryEmbedding):
@@ -162,12 +141,12 @@ class YarnRotaryEmbedding(RotaryEmbedding):
         # Validate everything first: a rejected call builds nothing.
         check_dim(dim)
         check_max_position_embeddings(max_position_embeddings)
-        _check_yarn_base(base)
+        check_base(base)
         check_scaling_factor(scaling_factor)
         check_positive_int("original_max_position_embeddings", original_max_position_embeddings)
         _check_betas(beta_fast, beta_slow)
-        _finite_real("mscale", mscale)
-        _finite_real("mscale_all_dim", mscale_all_dim)
+        check_real("mscale", mscale)
+        check_real("mscale_all_dim", mscale_all_dim)
         if yarn_get_mscale(scaling_factor, mscale_all_dim) <= 0 or yarn_get_mscale(scaling_factor, mscale) <= 0:
             raise ValueError("mscale and mscale_all_dim must keep 0.1*m*ln(scaling_factor) + 1 > 0")
         # These must exist before super().__init__: the parent's constructor calls
@@ -195,15 +174,12 @@ class YarnRotaryEmbedding(RotaryEmbedding):
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):
         seq_len = check_seq_len(seq_len)
-        self.max_seq_len_cached = seq_len
         inv_freq = yarn_inv_freq(
             self.dim, self.base, self.scaling_factor, self.original_max_position_embeddings,
             self.beta_fast, self.beta_slow, device,
         )
-        self.register_buffer("inv_freq", inv_freq, persistent=False)
         cos, sin = yarn_cos_sin_tables(inv_freq, seq_len, dtype, device, self.cos_sin_scale)
-        self.register_buffer("cos_cached", cos, persistent=False)
-        self.register_buffer("sin_cached", sin, persistent=False)
+        self._commit(seq_len, cos, sin, inv_freq=inv_freq)
 
     def extra_repr(self) -> str:
         return (

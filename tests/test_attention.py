@@ -4,7 +4,10 @@ import math
 
 import numpy as np
 import pytest
+import reference_numpy as ref
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rope_course as rc
 from rope_course.attention import (
@@ -175,14 +178,18 @@ def test_same_seed_same_weights_across_cache_modes():
     assert torch.equal(a.q_proj, b.q_proj) and torch.equal(a.k_proj, b.k_proj) and torch.equal(a.v_proj, b.v_proj)
 
 
-def test_current_base_follows_the_longest_length_seen():
-    rot = rc.DynamicNTKScalingRotaryEmbedding(8, 16, 10000.0, scaling_factor=2.0)
-    x = torch.zeros(1)
+@given(calls=st.lists(st.integers(1, 80), min_size=1, max_size=12), s=st.sampled_from([1.0, 2.0, 3.5]))
+@settings(max_examples=60, deadline=None)
+def test_current_base_follows_the_longest_length_seen(calls, s):
+    """Checked against the independent float64 formula, not against the package's own base."""
+    rot = rc.DynamicNTKScalingRotaryEmbedding(8, 16, 10000.0, scaling_factor=s)
     assert current_base(rot) == 10000.0
-    rot(x, seq_len=32)
-    rot(x, seq_len=8)                     # short call after a long one: no rebuild, table kept
-    assert current_base(rot) == rc.dynamic_ntk_base(10000.0, 8, 32, 16, 2.0)
-    assert torch.equal(rot.inv_freq, rc.inv_freq_for_base(current_base(rot), 8))
+    for seq_len in calls:
+        rot(torch.zeros(1), seq_len=seq_len)
+    longest = max(calls)
+    expected = ref.dynamic_base(10000.0, 8, longest, 16, s) if longest > 16 else 10000.0
+    assert math.isclose(current_base(rot), expected, rel_tol=1e-12)
+    np.testing.assert_allclose(rot.inv_freq.double().numpy(), ref.inv_freq(expected, 8), rtol=1e-6)
     assert current_base(rc.RotaryEmbedding(8, 16, 500.0)) == 500.0
 
 
@@ -242,3 +249,28 @@ def test_angle_ranges_inside_the_window_change_nothing():
     r = angle_ranges(64, 10000.0, 4096, 4096, 8.0)
     assert r["new_base"] == 10000.0 and r["n_beyond_plain"] == 0 and r["n_beyond_dynamic"] == 0
     np.testing.assert_array_equal(r["dynamic_ratio"], np.ones(32))
+
+
+@pytest.mark.parametrize("cache_keys", ["post", "pre"])
+@pytest.mark.parametrize("kind", ["dynamic", "standard"])
+def test_tensors_the_helpers_create_follow_the_input_device(kind, cache_keys):
+    """On the meta device every op only checks devices and shapes: a tensor created on the CPU
+    anywhere on the path (positions, masks, tables, weights) would raise a device mismatch."""
+    attn = make_attention(kind, cache_keys, dim=8, max_position_embeddings=4, hidden_size=8)
+    hidden = torch.empty(2, 7, 8, device="meta")
+    out = decode(attn, hidden, prefill_len=3)
+    assert out.device.type == "meta" and out.shape == (2, 7, 2 * 8)
+    assert attn.rotary_emb.cos_cached.device.type == "meta"
+    if kind == "dynamic":  # the rebuild past L made its new inv_freq on the input's device too
+        assert attn.rotary_emb.inv_freq.device.type == "meta"
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_tensors_the_helpers_create_follow_the_input_dtype(dtype):
+    attn = make_attention("dynamic", "pre", dim=8, max_position_embeddings=4, hidden_size=8)
+    hidden = torch.randn(1, 6, 8, generator=torch.Generator().manual_seed(0)).to(dtype)
+    out = decode(attn, hidden, prefill_len=2)
+    assert out.dtype == dtype and attn.rotary_emb.cos_cached.dtype == dtype
+    reference = decode(make_attention("dynamic", "pre", dim=8, max_position_embeddings=4, hidden_size=8),
+                       hidden.double(), prefill_len=2)
+    torch.testing.assert_close(out.double(), reference, atol=0.1 if dtype == torch.bfloat16 else 1e-12, rtol=0)

@@ -129,3 +129,23 @@ def test_attribute_style_config():
 
     mod = rotary_from_config(Cfg())
     assert type(mod) is rc.DynamicNTKScalingRotaryEmbedding and mod.base == 500.0
+
+
+@pytest.mark.parametrize("preset", [DEEPSEEK_V3, KIMI_K2_INSTRUCT])
+def test_presets_are_read_only_and_to_config_is_a_fresh_copy(preset):
+    with pytest.raises(TypeError):
+        preset.config["rope_theta"] = 1
+    with pytest.raises(TypeError):
+        preset.config["rope_scaling"]["factor"] = 1
+    with pytest.raises(TypeError):
+        preset.sources["config"] = "x"
+    with pytest.raises(AttributeError):
+        preset.name = "other"
+    with pytest.raises(TypeError):
+        PRESETS["mine"] = preset
+    copy = preset.to_config()
+    copy["rope_scaling"]["factor"] = 2
+    copy["rope_theta"] = 1
+    assert preset.config["rope_scaling"]["factor"] != 2 and preset.config["rope_theta"] != 1
+    assert type(copy) is dict and type(copy["rope_scaling"]) is dict
+    assert rotary_from_config(preset.to_config()).scaling_factor == preset.config["rope_scaling"]["factor"]

@@ -243,6 +243,12 @@ BAD_INIT = [
     (dict(dim=8, base=float("inf")), ValueError, "base"),
     (dict(dim=8, base=float("nan")), ValueError, "base"),
     (dict(dim=8, base="10000"), TypeError, "base"),
+    (dict(dim=8, base=1), ValueError, "base must be > 1 .*same frequency"),
+    (dict(dim=8, base=0.5), ValueError, "base must be > 1 .*order of the pairs inverts"),
+    (dict(dim=8, base=np.bool_(True)), TypeError, "base"),
+    (dict(dim=np.bool_(True)), TypeError, "dim"),
+    (dict(dim=torch.tensor(True)), TypeError, "dim"),
+    (dict(dim=8, max_position_embeddings=10**9), ValueError, "seq_len=1000000000 would need .* GiB"),
 ]
 
 
@@ -282,6 +288,12 @@ def same(a, b):
     (3.0, TypeError, "seq_len"),
     ("8", TypeError, "seq_len"),
     (True, TypeError, "seq_len"),
+    (np.bool_(True), TypeError, "seq_len must be an int, got a bool"),
+    (torch.tensor(True), TypeError, "seq_len must be an int, got a bool"),
+    (torch.tensor([5]), TypeError, "seq_len must be an int, got a tensor of shape"),
+    (torch.tensor(5.0), TypeError, "seq_len"),
+    (10**9, ValueError, "seq_len=1000000000 would need 59.6 GiB"),
+    (2**40, ValueError, "seq_len=.* would need .* GiB .*typo"),
 ])
 @pytest.mark.parametrize("history", [[], [40]])
 def test_bad_seq_len_is_refused_without_state_change(seq_len, error, message, history):
@@ -323,3 +335,39 @@ def test_deepcopy_and_state_dict_round_trip():
     fresh = DynamicNTKScalingRotaryEmbedding(8, 16, scaling_factor=2.0)
     fresh.load_state_dict(m.state_dict())  # nothing persistent: the adjusted inv_freq is not carried over
     assert torch.equal(fresh.inv_freq, inv_freq_for_base(10000, 8))
+
+
+@pytest.mark.parametrize("cls", [RotaryEmbedding, DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding])
+@pytest.mark.parametrize("history", [[], [10], [40]])
+def test_a_rebuild_that_fails_part_way_changes_nothing(cls, history, monkeypatch):
+    """The new inv_freq and tables are built before any state is committed: make the table
+    builder fail after the (dynamic) inv_freq was computed, and nothing may have moved."""
+    from rope_course import rotary
+
+    m = cls(8, 16) if cls is RotaryEmbedding else cls(8, 16, scaling_factor=2.0)
+    for h in history:
+        m(X32, seq_len=h)
+    before = snapshot(m)
+
+    def exploding_builder(*args, **kwargs):
+        raise MemoryError("simulated: the allocator gave up half-way through a rebuild")
+
+    monkeypatch.setattr(rotary, "cos_sin_tables", exploding_builder)
+    with pytest.raises(MemoryError):
+        m(X32, seq_len=64)
+    assert same(before, snapshot(m))
+    monkeypatch.undo()
+    cos, _ = m(X32, seq_len=64)  # and it still works afterwards, as upstream would
+    assert cos.shape == (64, 8) and m.max_seq_len_cached == 64
+
+
+def test_successful_rebuild_state_matches_upstream_order():
+    """Committing last changes nothing observable on success: same state as upstream's op order."""
+    import upstream_ops as up
+
+    ours = DynamicNTKScalingRotaryEmbedding(8, 16, scaling_factor=2.0)
+    theirs = up.UpstreamDynamic(8, 16, s=2.0)
+    for seq_len in [5, 40, 20, 41]:
+        a, b = ours(X32, seq_len=seq_len), theirs.forward(X32, seq_len)
+        assert all(torch.equal(x, y) for x, y in zip(a, b))
+        assert ours.max_seq_len_cached == theirs.cached and torch.equal(ours.inv_freq, theirs.inv_freq)

@@ -196,6 +196,12 @@ def test_static_no_history_dependence():
     (dict(mscale=float("nan")), ValueError, "mscale"),
     (dict(mscale_all_dim="1"), TypeError, "mscale_all_dim"),
     (dict(max_position_embeddings=0), ValueError, "max_position_embeddings"),
+    (dict(base=0.5), ValueError, "base must be > 1"),
+    (dict(beta_slow=True), TypeError, "beta_slow must be a real number, got a bool"),
+    (dict(beta_fast=torch.tensor(True)), TypeError, "beta_fast"),
+    (dict(mscale=float("inf")), ValueError, "mscale must be finite"),
+    (dict(scaling_factor=np.bool_(True)), TypeError, "scaling_factor"),
+    (dict(max_position_embeddings=10**9), ValueError, "seq_len=1000000000 would need"),
 ])
 def test_bad_input_is_rejected_clearly(kwargs, exc, word):
     args = dict(dim=16, max_position_embeddings=64, base=10000, scaling_factor=4.0)
