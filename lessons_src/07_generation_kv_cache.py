@@ -253,7 +253,6 @@ assert sampled["max_error"] > 3.0 and sampled["rebuilds"] == 4097
 # problems"; lesson 10).
 
 # %%
-
 explorer = KVDriftExplorer()
 explorer.show()
 
