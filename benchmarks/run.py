@@ -396,7 +396,8 @@ def print_table(results: dict) -> None:
         if "error" in r:
             print(f"  {name:<22}ERROR {r['error']}")
             continue
-        print(f"  {name:<22}{r['median']:>9.1f}{r['p95']:>9.1f}{r['min']:>9.1f}{r['cpu_median']:>9.1f}{r['n']:>5}  {r['worst_params']}")
+        numbers = f"{r['median']:>9.1f}{r['p95']:>9.1f}{r['min']:>9.1f}{r['cpu_median']:>9.1f}{r['n']:>5}"
+        print(f"  {name:<22}{numbers}  {r['worst_params']}")
     if results.get("lesson_execute_s") is not None:
         print("\nlessons executed headless (fresh kernel each), s")
         print(f"  {'lesson':<40}{'total':>8}{'kernel':>8}{'cells':>8}{'shutdn':>8}")

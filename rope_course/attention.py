@@ -222,7 +222,8 @@ class TinyCausalAttention(nn.Module):
     def _heads(self, x, weight):
         bsz, q_len, _ = x.shape
         # The seeded weights are float32 on the CPU; they follow the input's device and dtype.
-        return (x @ weight.to(device=x.device, dtype=x.dtype).T).view(bsz, q_len, self.num_heads, self.head_dim).transpose(1, 2)
+        projected = x @ weight.to(device=x.device, dtype=x.dtype).T
+        return projected.view(bsz, q_len, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, hidden_states: torch.Tensor, past_key_value: KVCache | None = None) -> torch.Tensor:
         bsz, q_len, _ = hidden_states.shape

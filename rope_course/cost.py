@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 
@@ -109,7 +109,7 @@ def median_times_interleaved(funcs: Mapping[str, Callable[[], object]], repeats:
     slow drifts of the machine hit all of them alike. For display only: never assert on it."""
     repeats = check_positive_int("repeats", repeats)
     times = {name: [] for name in funcs}
-    for name, fn in funcs.items():  # one warm-up each
+    for fn in funcs.values():  # one warm-up each
         fn()
     for _ in range(repeats):
         for name, fn in funcs.items():

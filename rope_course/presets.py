@@ -18,9 +18,10 @@ the rotary class (facts section 1.5, step 7):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
 from .yarn import YarnRotaryEmbedding
@@ -186,7 +187,8 @@ def rotary_class_for(rope_scaling) -> type[RotaryEmbedding]:
         "yarn": YarnRotaryEmbedding,
     }
     if scaling_type not in classes:
-        raise ValueError(f"Unknown RoPE scaling type {scaling_type!r} (DeepSeek's _init_rope accepts 'linear', 'dynamic', 'yarn')")
+        raise ValueError(
+            f"Unknown RoPE scaling type {scaling_type!r} (DeepSeek's _init_rope accepts 'linear', 'dynamic', 'yarn')")
     return classes[scaling_type]
 
 
@@ -195,7 +197,8 @@ def rotary_from_config(config, device=None) -> RotaryEmbedding:
     dim = _read(config, "qk_rope_head_dim")
     max_position_embeddings = _read(config, "max_position_embeddings")
     base = _read(config, "rope_theta")
-    for key, value in (("qk_rope_head_dim", dim), ("max_position_embeddings", max_position_embeddings), ("rope_theta", base)):
+    required = {"qk_rope_head_dim": dim, "max_position_embeddings": max_position_embeddings, "rope_theta": base}
+    for key, value in required.items():
         if value is None:
             raise ValueError(
                 f"config.{key} is missing or None; _init_rope needs it (for a preset whose value is "
@@ -206,7 +209,9 @@ def rotary_from_config(config, device=None) -> RotaryEmbedding:
     if cls is RotaryEmbedding:
         return RotaryEmbedding(dim, max_position_embeddings=max_position_embeddings, base=base, device=device)
     if "factor" not in rope_scaling:
-        raise KeyError("rope_scaling has no 'factor' key: DeepSeek's _init_rope reads rope_scaling['factor'] for every scaling type")
+        raise KeyError(
+            "rope_scaling has no 'factor' key: DeepSeek's _init_rope reads rope_scaling['factor'] "
+            "for every scaling type")
     factor = rope_scaling["factor"]
     if cls is YarnRotaryEmbedding:
         extra = {key: rope_scaling[key] for key in YARN_EXTRA_KEYS if key in rope_scaling}

@@ -169,7 +169,8 @@ class YarnRotaryEmbedding(RotaryEmbedding):
     def cos_sin_scale(self) -> float:
         """mscale(s, mscale) / mscale(s, mscale_all_dim): 1.0 for the released configs."""
         return float(
-            yarn_get_mscale(self.scaling_factor, self.mscale) / yarn_get_mscale(self.scaling_factor, self.mscale_all_dim)
+            yarn_get_mscale(self.scaling_factor, self.mscale)
+            / yarn_get_mscale(self.scaling_factor, self.mscale_all_dim)
         )
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):

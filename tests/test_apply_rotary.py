@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+import reference_numpy as ref
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference_numpy as ref
 from rope_course import RotaryEmbedding, apply_rotary_pos_emb, deinterleave, inv_freq_for_base, rotate_half
 
 
@@ -46,7 +46,8 @@ def test_equals_adjacent_pair_complex_rope_on_original_layout(p, seed, dim):
     q = torch.randn(1, 2, 1, dim, generator=g, dtype=torch.float64)
     pos = torch.tensor([[p]])
     q_rot, _ = rotated(q, q, pos, pos, dim)
-    expected = ref.complex_rope(q.numpy(), np.array([p], dtype=np.float64), inv_freq_for_base(10000, dim).double().numpy())
+    inv = inv_freq_for_base(10000, dim).double().numpy()
+    expected = ref.complex_rope(q.numpy(), np.array([p], dtype=np.float64), inv)
     # The result stays in the de-interleaved layout: compare after the same permutation.
     np.testing.assert_allclose(q_rot.numpy(), deinterleave(torch.from_numpy(expected)).numpy(), atol=1e-5)
 

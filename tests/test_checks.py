@@ -66,7 +66,8 @@ def test_integers_compare_exactly(got):
     assert mismatch(100001, 100000) == "wrong value"
 
 
-@pytest.mark.parametrize("got", [0.1 + 0.2, np.float64(0.3), np.float32(0.3), torch.tensor(0.3), torch.tensor(0.3).double()])
+@pytest.mark.parametrize("got", [0.1 + 0.2, np.float64(0.3), np.float32(0.3), torch.tensor(0.3),
+                                 torch.tensor(0.3).double()])
 def test_floats_accept_every_scalar_type_within_tolerance(got):
     assert mismatch(got, 0.3, rtol=1e-6) is None
     assert mismatch(got, 0.31, rtol=1e-6) == "wrong value"

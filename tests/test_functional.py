@@ -4,13 +4,12 @@ import math
 
 import numpy as np
 import pytest
+import reference_numpy as ref
 import torch
+import upstream_ops as up
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference_numpy as ref
-import upstream_ops as up
-from rope_course import functional
 from rope_course import (
     cos_sin_tables,
     cos_sin_tables_upstream,
@@ -112,9 +111,11 @@ def test_tables_bit_identical_to_upstream_ops(dim, seq_len, dtype):
 
 def test_tables_bit_identical_with_bf16_positions_and_long_length():
     inv = inv_freq_for_base(10000, 64).to(torch.bfloat16)
-    assert all(torch.equal(f, s) for f, s in zip(cos_sin_tables(inv, 2048, torch.float32), up.tables(inv, 2048, torch.float32)))
+    ours, theirs = cos_sin_tables(inv, 2048, torch.float32), up.tables(inv, 2048, torch.float32)
+    assert all(torch.equal(f, s) for f, s in zip(ours, theirs))
     inv32 = inv_freq_for_base(10000, 64)
-    assert all(torch.equal(f, s) for f, s in zip(cos_sin_tables(inv32, 131072, torch.float32), up.tables(inv32, 131072, torch.float32)))
+    ours, theirs = cos_sin_tables(inv32, 131072, torch.float32), up.tables(inv32, 131072, torch.float32)
+    assert all(torch.equal(f, s) for f, s in zip(ours, theirs))
 
 
 @given(

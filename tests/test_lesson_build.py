@@ -6,13 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import build_lessons
 import nbformat
+import nbval_policy
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tools"))
-import build_lessons  # noqa: E402
-import nbval_policy  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "lessons").rglob("*.ipynb"))
 

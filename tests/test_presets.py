@@ -17,11 +17,14 @@ from rope_course.yarn import YarnRotaryEmbedding
 # The facts file's table, typed in again here (not imported) so a wrong edit of presets.py fails.
 TABLE = {
     "DeepSeek-V3": dict(rope_theta=10000, max_position_embeddings=163840, qk_rope_head_dim=64, type="yarn",
-                        factor=40, original_max_position_embeddings=4096, beta_fast=32, beta_slow=1, mscale=1.0, mscale_all_dim=1.0),
+                        factor=40, original_max_position_embeddings=4096, beta_fast=32, beta_slow=1, mscale=1.0,
+                        mscale_all_dim=1.0),
     "Kimi-K2-Instruct": dict(rope_theta=50000.0, max_position_embeddings=131072, qk_rope_head_dim=64, type="yarn",
-                             factor=32.0, original_max_position_embeddings=4096, beta_fast=1.0, beta_slow=1.0, mscale=1.0, mscale_all_dim=1.0),
+                             factor=32.0, original_max_position_embeddings=4096, beta_fast=1.0, beta_slow=1.0,
+                             mscale=1.0, mscale_all_dim=1.0),
     "Kimi-K2-Instruct-0905": dict(rope_theta=50000.0, max_position_embeddings=None, qk_rope_head_dim=64, type="yarn",
-                                  factor=64.0, original_max_position_embeddings=4096, beta_fast=1.0, beta_slow=1.0, mscale=1.0, mscale_all_dim=1.0),
+                                  factor=64.0, original_max_position_embeddings=4096, beta_fast=1.0, beta_slow=1.0,
+                                  mscale=1.0, mscale_all_dim=1.0),
 }
 
 
@@ -32,7 +35,8 @@ def test_preset_values_match_facts_table(name):
     for key in ("rope_theta", "max_position_embeddings", "qk_rope_head_dim"):
         assert cfg[key] == want[key], key
     rs = cfg["rope_scaling"]
-    assert set(rs) == {"type", "factor", "original_max_position_embeddings", "beta_fast", "beta_slow", "mscale", "mscale_all_dim"}
+    assert set(rs) == {"type", "factor", "original_max_position_embeddings", "beta_fast", "beta_slow", "mscale",
+                       "mscale_all_dim"}
     for key in rs:
         assert rs[key] == want[key], key
 
@@ -92,8 +96,10 @@ def test_selection_rules(rope_scaling, cls):
 
 def test_yarn_defaults_when_extra_keys_absent_and_passed_when_present():
     mod = rotary_from_config(small({"type": "yarn", "factor": 2.0}))
-    assert (mod.original_max_position_embeddings, mod.beta_fast, mod.beta_slow, mod.mscale, mod.mscale_all_dim) == (4096, 32, 1, 1, 0)
-    mod = rotary_from_config(small({"type": "yarn", "factor": 2.0, "beta_fast": 8, "original_max_position_embeddings": 32}))
+    extras = (mod.original_max_position_embeddings, mod.beta_fast, mod.beta_slow, mod.mscale, mod.mscale_all_dim)
+    assert extras == (4096, 32, 1, 1, 0)
+    mod = rotary_from_config(small({"type": "yarn", "factor": 2.0, "beta_fast": 8,
+                                    "original_max_position_embeddings": 32}))
     assert mod.beta_fast == 8 and mod.original_max_position_embeddings == 32 and mod.beta_slow == 1
 
 

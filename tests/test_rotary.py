@@ -4,12 +4,12 @@ import copy
 
 import numpy as np
 import pytest
+import reference_numpy as ref
 import torch
+import upstream_ops as up
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference_numpy as ref
-import upstream_ops as up
 from rope_course import (
     DynamicNTKScalingRotaryEmbedding,
     LinearScalingRotaryEmbedding,
@@ -193,7 +193,8 @@ calls = st.lists(st.integers(1, 80), min_size=1, max_size=8)
 
 
 @given(dim=st.sampled_from([4, 8, 16, 64]), L=st.integers(1, 40), s=st.sampled_from([1.0, 1.5, 2.0, 8.0]),
-       seq=calls, dtypes=st.lists(st.sampled_from([torch.float32, torch.float64, torch.bfloat16]), min_size=8, max_size=8))
+       seq=calls,
+       dtypes=st.lists(st.sampled_from([torch.float32, torch.float64, torch.bfloat16]), min_size=8, max_size=8))
 @settings(max_examples=60, deadline=None)
 def test_dynamic_matches_upstream_over_call_sequences(dim, L, s, seq, dtypes):
     ours = DynamicNTKScalingRotaryEmbedding(dim, L, scaling_factor=s)
@@ -261,7 +262,8 @@ def test_bad_init_arguments(cls, kwargs, error, name):
 
 @pytest.mark.parametrize("cls", [DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding])
 @pytest.mark.parametrize("value,error", [(0.5, ValueError), (0, ValueError), (-2.0, ValueError),
-                                         (float("inf"), ValueError), (float("nan"), ValueError), ("2", TypeError), (None, TypeError)])
+                                         (float("inf"), ValueError), (float("nan"), ValueError), ("2", TypeError),
+                                         (None, TypeError)])
 def test_bad_scaling_factor(cls, value, error):
     with pytest.raises(error, match="scaling_factor"):
         cls(8, scaling_factor=value)

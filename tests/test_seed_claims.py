@@ -1,6 +1,4 @@
 import re
-
-import pytest
 from pathlib import Path
 
 from rope_course.seed_claims import CLAIMS, HOLDS, HOLDS_ONLY_WHEN, VERDICTS, WRONG, claims_table, verdict_counts
@@ -38,16 +36,6 @@ def test_every_cell_reference_exists_in_lesson_05():
     for c in CLAIMS:
         assert c["cell"] in headings, c["id"]
         assert recorded.get(c["id"]) == c["cell"], c["id"]
-
-
-def test_claims_appear_in_seed_when_available():
-    seed = Path("/work/shared/seed/lesson-4.3.3-dynamic-ntk-forward.md")
-    if not seed.exists():
-        pytest.skip("the seed lesson is not in this checkout")
-    text = " ".join(seed.read_text().split())
-    for c in CLAIMS:
-        for part in c["claim"].split(" ... "):
-            assert " ".join(part.split()) in text, (c["id"], part)
 
 
 def test_table_text():

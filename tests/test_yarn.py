@@ -62,7 +62,8 @@ def upstream_tables(D, b, s, L0, bf, bs, m, m_all, seq_len, dtype):
 
 
 V3 = dict(dim=64, base=10000, scaling_factor=40, original_max_position_embeddings=4096, beta_fast=32, beta_slow=1)
-K2 = dict(dim=64, base=50000.0, scaling_factor=32.0, original_max_position_embeddings=4096, beta_fast=1.0, beta_slow=1.0)
+K2 = dict(dim=64, base=50000.0, scaling_factor=32.0, original_max_position_embeddings=4096, beta_fast=1.0,
+          beta_slow=1.0)
 
 
 def test_correction_range_real_configs():
@@ -70,7 +71,8 @@ def test_correction_range_real_configs():
     assert yarn_find_correction_range(1.0, 1.0, 64, 50000.0, 4096) == (19, 20)
 
 
-@pytest.mark.parametrize("r,D,b,L0", [(32, 64, 10000, 4096), (1, 64, 50000.0, 4096), (4, 128, 1e6, 8192), (0.5, 16, 500, 2048)])
+@pytest.mark.parametrize("r,D,b,L0", [(32, 64, 10000, 4096), (1, 64, 50000.0, 4096), (4, 128, 1e6, 8192),
+                                      (0.5, 16, 500, 2048)])
 def test_correction_dim_matches_numpy(r, D, b, L0):
     assert yarn_find_correction_dim(r, D, b, L0) == pytest.approx(np_correction_dim(r, D, b, L0), rel=1e-12)
 
@@ -90,7 +92,8 @@ def test_ramp_mask_values_and_equal_endpoints():
     assert hard.tolist() == [0, 0, 0, 0, 1, 1]
 
 
-@pytest.mark.parametrize("s,m,expected", [(40, 1, 1 + 0.1 * math.log(40)), (1.0, 1, 1.0), (0.5, 3, 1.0), (16, 0, 1.0), (8, 0.707, 1 + 0.0707 * math.log(8))])
+@pytest.mark.parametrize("s,m,expected", [(40, 1, 1 + 0.1 * math.log(40)), (1.0, 1, 1.0), (0.5, 3, 1.0), (16, 0, 1.0),
+                                          (8, 0.707, 1 + 0.0707 * math.log(8))])
 def test_get_mscale(s, m, expected):
     assert yarn_get_mscale(s, m) == pytest.approx(expected, rel=1e-12)
 
@@ -101,11 +104,15 @@ def test_mscale_squared_real_configs():
     assert yarn_get_mscale(64.0, 1.0) ** 2 == pytest.approx(2.005, abs=5e-4)
 
 
-@pytest.mark.parametrize("cfg", [V3, K2, dict(dim=16, base=500.0, scaling_factor=4, original_max_position_embeddings=256, beta_fast=8, beta_slow=2)])
+SMALL = dict(dim=16, base=500.0, scaling_factor=4, original_max_position_embeddings=256, beta_fast=8, beta_slow=2)
+
+
+@pytest.mark.parametrize("cfg", [V3, K2, SMALL])
 def test_inv_freq_matches_float64_reference(cfg):
     got = yarn_inv_freq(**cfg)
     assert got.dtype == torch.float32 and got.shape == (cfg["dim"] // 2,)
-    want = np_inv_freq(cfg["dim"], cfg["base"], cfg["scaling_factor"], cfg["original_max_position_embeddings"], cfg["beta_fast"], cfg["beta_slow"])
+    want = np_inv_freq(cfg["dim"], cfg["base"], cfg["scaling_factor"], cfg["original_max_position_embeddings"],
+                       cfg["beta_fast"], cfg["beta_slow"])
     np.testing.assert_allclose(got.double().numpy(), want, rtol=2e-6)
 
 
@@ -153,8 +160,9 @@ def test_tables_match_float64_numpy():
     cos, sin = yarn_cos_sin_tables(inv, 5000, torch.float32)
     p = np.arange(5000, dtype=np.float64)[:, None]
     ang = p * inv.double().numpy()[None, :]
-    np.testing.assert_allclose(cos[:, :32].double().numpy(), np.cos(ang), atol=5e-4)  # float32 angle rounding at p ~ 5000
-    np.testing.assert_allclose(sin[:, 32:].double().numpy(), np.sin(ang), atol=5e-4)  # float32 angle rounding at p ~ 5000
+    # atol: float32 angle rounding at p ~ 5000
+    np.testing.assert_allclose(cos[:, :32].double().numpy(), np.cos(ang), atol=5e-4)
+    np.testing.assert_allclose(sin[:, 32:].double().numpy(), np.sin(ang), atol=5e-4)
 
 
 def test_positions_stay_float32_after_bf16_cast():

@@ -33,9 +33,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 from nbclient import NotebookClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbval_policy import policy_violations  # noqa: E402
+from nbval_policy import policy_violations  # tools/ is on sys.path when this runs as a script
 
 REPO = Path(__file__).resolve().parent.parent
 SRC = REPO / "lessons_src"
