@@ -2,13 +2,13 @@
 
 Pure helpers: byte counts from shapes (checked in the tests against real tensors' nbytes),
 float32 angle error against an exact float64 reference, how many distinct positions survive
-a cast to bf16, how many table rows a decode loop rebuilds, and a small timing helper.
+a cast to bf16, how many table rows a decode loop rebuilds, and a small timing helper
+(torch.utils.benchmark, interleaved rounds).
 """
 
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable, Mapping
 
 import torch
@@ -104,16 +104,21 @@ def decode_rebuild_rows(prefill, steps) -> int:
     return prefill * (steps + 1) + steps * (steps + 1) // 2
 
 
-def median_times_interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int = 7) -> dict[str, float]:
-    """Median wall time (s) of each function, the functions run in turn in each round so that
-    slow drifts of the machine hit all of them alike. For display only: never assert on it."""
+def median_times_interleaved(funcs: Mapping[str, Callable[[], object]], repeats: int = 7,
+                             min_run_time: float = 0.02) -> dict[str, float]:
+    """Median time (s) of each function, measured with `torch.utils.benchmark`.
+
+    In each of `repeats` rounds every function is timed in turn (a `blocked_autorange` of at
+    least `min_run_time` seconds), so slow drifts of the machine hit all of them alike; the
+    result is the median over rounds. For display only: never assert on it.
+    """
+    from torch.utils.benchmark import Timer
+
     repeats = check_positive_int("repeats", repeats)
-    times = {name: [] for name in funcs}
-    for fn in funcs.values():  # one warm-up each
-        fn()
+    timers = {name: Timer(stmt="fn()", globals={"fn": fn}, num_threads=torch.get_num_threads())
+              for name, fn in funcs.items()}
+    rounds = {name: [] for name in funcs}
     for _ in range(repeats):
-        for name, fn in funcs.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(v) for name, v in times.items()}
+        for name, timer in timers.items():
+            rounds[name].append(timer.blocked_autorange(min_run_time=min_run_time).median)
+    return {name: statistics.median(values) for name, values in rounds.items()}

@@ -52,13 +52,13 @@ def test_every_registered_explorer_is_timed(quick_results):
         assert r["p95"] >= r["min"] and r["n"] >= 1, (name, r)
 
 
-def test_rebuild_is_bit_identical_and_timed(quick_results):
+def test_both_builders_are_timed_at_both_shapes_and_bit_identical(quick_results):
     results, _ = quick_results
-    assert results["rebuild_bit_identical"] is True
-    assert results["rebuild_shape"] == [131072, 64]
-    assert _positive_number(results["rebuild_speedup_vs_upstream"])
-    for key in ("rebuild_upstream_ms", "rebuild_package_ms"):
-        assert _positive_number(results[key]["median"]) and results[key]["n"] >= 1
+    assert set(results["rebuild"]) == {"4096x64", "131072x64"}
+    for shape, r in results["rebuild"].items():
+        assert r["bit_identical_to_upstream"] == {"simple": True, "fast": True}, shape
+        assert all(_positive_number(r["ms"][name]) for name in ("upstream", "simple", "fast")), shape
+        assert all(_positive_number(r["speedup_vs_upstream"][name]) for name in ("simple", "fast")), shape
 
 
 def test_forward_and_decode_loop_keys(quick_results):

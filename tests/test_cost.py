@@ -96,6 +96,6 @@ def test_median_times_interleaved_calls_each_function():
             calls[name] += 1
         return f
 
-    out = median_times_interleaved({"a": mk("a"), "b": mk("b")}, repeats=3)
-    assert set(out) == {"a", "b"} and all(v >= 0 and math.isfinite(v) for v in out.values())
-    assert calls == {"a": 4, "b": 4}
+    out = median_times_interleaved({"a": mk("a"), "b": mk("b")}, repeats=3, min_run_time=0.001)
+    assert set(out) == {"a", "b"} and all(v > 0 and math.isfinite(v) for v in out.values())
+    assert calls["a"] >= 3 and calls["b"] >= 3  # torch.utils.benchmark runs each at least once a round
