@@ -194,7 +194,7 @@ class KVCache:
 class TinyCausalAttention(nn.Module):
     """A seeded, projection-only attention whose q/k are pure RoPE dims (D = rotary.dim).
 
-    `cache_keys="post"` caches the rotated keys (as upstream, facts 1.5 step 5);
+    `cache_keys="post"` caches the rotated keys (as upstream, SOURCES.md#upstream-attention);
     `cache_keys="pre"` caches raw keys and re-rotates all of them with the current table.
     Every forward appends to `log` a dict: kv_seq_len, q_len, rebuilt (did the rotary module
     rebuild its table in this call), base (the base in force after the call).

@@ -1,10 +1,11 @@
 """The released configs of DeepSeek-V3 and Kimi-K2 (the rotary fields), and `_init_rope`'s choice.
 
-Values and sources are those of the course's facts file (section 4). Only the fields the rotary
+Values and where they come from: SOURCES.md#deepseek-v3-config, SOURCES.md#kimi-k2-config and
+SOURCES.md#kimi-k2-0905-config (each preset also names its sources). Only the fields the rotary
 embedding reads are kept. A value that could not be verified is `None`, with a note saying why.
 
 `rotary_from_config(config)` reproduces how `DeepseekV3Attention._init_rope` picks and builds
-the rotary class (facts section 1.5, step 7):
+the rotary class (SOURCES.md#upstream-init-rope):
 
 * no `rope_scaling` -> `RotaryEmbedding`;
 * `rope_scaling["type"]`: "linear" -> `LinearScalingRotaryEmbedding`, "dynamic" ->

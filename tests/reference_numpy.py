@@ -1,4 +1,5 @@
-"""An independent float64 reference, written from the formulas (facts file sections 1-2).
+"""An independent float64 reference, written from the formulas (SOURCES.md#upstream-set-cos-sin-cache,
+SOURCES.md#upstream-dynamic-cache, SOURCES.md#paper-roformer).
 
 Nothing here imports rope_course or torch: it is numpy only, so an error in the package's
 math cannot hide in a shared helper.

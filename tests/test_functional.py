@@ -73,7 +73,7 @@ def test_dynamic_base_matches_reference_and_upstream(dim, base, L, s, seq_len):
         assert got == base
 
 
-def test_worked_numbers_from_the_facts_file():
+def test_worked_numbers():
     assert dynamic_ntk_base(10000, 8, 32, 16, 1.0) == pytest.approx(25198.42, abs=0.01)
     assert dynamic_ntk_base(10000, 64, 4097, 4096, 1.0) == pytest.approx(10002.5, abs=0.05)
     assert dynamic_ntk_base(10000, 64, 8192, 4096, 1.0) == pytest.approx(20452, abs=0.5)

@@ -1,4 +1,5 @@
-"""Presets match the facts file's table (section 4); `rotary_from_config` picks like `_init_rope`."""
+"""Presets match the released configs (SOURCES.md#deepseek-v3-config, SOURCES.md#kimi-k2-config);
+`rotary_from_config` picks like `_init_rope` (SOURCES.md#upstream-init-rope)."""
 
 import pytest
 import torch
@@ -14,7 +15,7 @@ from rope_course.presets import (
 )
 from rope_course.yarn import YarnRotaryEmbedding
 
-# The facts file's table, typed in again here (not imported) so a wrong edit of presets.py fails.
+# The released values, typed in again here (not imported) so a wrong edit of presets.py fails.
 TABLE = {
     "DeepSeek-V3": dict(rope_theta=10000, max_position_embeddings=163840, qk_rope_head_dim=64, type="yarn",
                         factor=40, original_max_position_embeddings=4096, beta_fast=32, beta_slow=1, mscale=1.0,
@@ -29,7 +30,7 @@ TABLE = {
 
 
 @pytest.mark.parametrize("name", list(TABLE))
-def test_preset_values_match_facts_table(name):
+def test_preset_values_match_the_released_configs(name):
     cfg = PRESETS[name].config
     want = TABLE[name]
     for key in ("rope_theta", "max_position_embeddings", "qk_rope_head_dim"):

@@ -83,7 +83,7 @@ def test_strict_greater_and_exact_length_rebuilds():
 
 
 def test_decode_loop_rebuilds_every_step():
-    """Prefill of 5 then 10 one-token steps: 11 rebuilds (facts file 1.3)."""
+    """Prefill of 5 then 10 one-token steps: 11 rebuilds (SOURCES.md#upstream-forward)."""
     m = DynamicNTKScalingRotaryEmbedding(8, 16, scaling_factor=2.0)
     calls = count_rebuilds(m)
     m(X32, seq_len=5)

@@ -26,8 +26,6 @@ FOREIGN_CITATION = re.compile(
 # when you move a file's citations to SOURCES.md, delete its line here (the test fails until you do).
 MIGRATING_CITATIONS = frozenset({
     "README.md",
-    "benchmarks/README.md",
-    "benchmarks/run.py",
     "lessons/01_rope_refresher.ipynb",
     "lessons/02_inherited_forward.ipynb",
     "lessons/03_cache_trigger.ipynb",
@@ -55,7 +53,6 @@ MIGRATING_CITATIONS = frozenset({
     "rope_course/explorers/history.py",
     "rope_course/explorers/timeline.py",
     "rope_course/hf_reset.py",
-    "rope_course/presets.py",
     "rope_course/seed_claims.py",
 })
 

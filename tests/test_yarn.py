@@ -18,7 +18,7 @@ from rope_course.yarn import (
 )
 
 
-# --- independent float64 reference, from the formulas in the facts file (section 3.2) ---------
+# --- independent float64 reference, from the formulas (SOURCES.md#upstream-yarn-helpers) ------
 def np_correction_dim(r, D, b, L0):
     return D * np.log(L0 / (2 * np.pi * r)) / (2 * np.log(b))
 

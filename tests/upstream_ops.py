@@ -1,4 +1,5 @@
-"""Upstream's op sequence, re-typed from the facts file's description (sections 1.1-2.2).
+"""Upstream's op sequence, re-typed from its description (SOURCES.md#upstream-init,
+SOURCES.md#upstream-forward, SOURCES.md#upstream-dynamic-cache).
 
 Used only to check that the package's tables are *bit-identical* to what upstream computes:
 the same torch ops in the same order (inv_freq from arange(0, D, 2).float()/D, positions in
