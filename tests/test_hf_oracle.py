@@ -1,24 +1,26 @@
 """External oracle: Hugging Face transformers' own dynamic-NTK frequency function.
 
-HF computes the same formula (facts file 5.1) from a config, clamping seq_len to at least
+HF computes the same formula from a config, clamping seq_len to at least
 max_position_embeddings. For seq_len > L our base and inv_freq must agree with it.
+`transformers` is a runtime dependency: these tests never skip. The config is built through
+`rope_course.engines.hf`, which detects the installed config API (v4 `rope_scaling`, v5
+`rope_parameters`) and raises if it recognises neither.
 """
 
 import pytest
 import torch
+from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
 
-transformers = pytest.importorskip("transformers")
-from transformers import LlamaConfig  # noqa: E402
-from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS  # noqa: E402
+from rope_course import DynamicNTKScalingRotaryEmbedding, dynamic_ntk_base, inv_freq_for_base
+from rope_course.engines.hf import config_api, dynamic_config
 
-from rope_course import DynamicNTKScalingRotaryEmbedding, dynamic_ntk_base, inv_freq_for_base  # noqa: E402
+
+def test_config_api_is_detected():
+    assert config_api() in ("rope_parameters", "rope_scaling")
 
 
 def hf_dynamic_inv_freq(dim, base, L, factor, seq_len):
-    config = LlamaConfig(
-        hidden_size=dim * 2, num_attention_heads=2, head_dim=dim, max_position_embeddings=L,
-        rope_theta=float(base), rope_scaling={"rope_type": "dynamic", "factor": float(factor)},
-    )
+    config = dynamic_config(dim, L, float(base), float(factor))
     inv_freq, attention_factor = ROPE_INIT_FUNCTIONS["dynamic"](config, "cpu", seq_len=seq_len)
     assert attention_factor == 1.0
     return inv_freq

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 import rope_course as rc
+from rope_course.engines.hf import InstalledHFRotary
 from rope_course.hf_reset import HFDynamicRope, deepseek_base_after, hf_base_after
 
 
@@ -46,31 +47,13 @@ def test_bad_input_rejected():
     assert h.max_seq_len_cached == 2048
 
 
-def _hf_module(dim, L, s):
-    transformers = pytest.importorskip("transformers")
-    from transformers import LlamaConfig
-    from transformers.models.llama.modeling_llama import LlamaRotaryEmbedding
-
-    kwargs = dict(hidden_size=dim * 2, num_attention_heads=2, head_dim=dim, max_position_embeddings=L)
-    try:
-        cfg = LlamaConfig(**kwargs, rope_parameters={"rope_type": "dynamic", "factor": s, "rope_theta": 10000.0})
-        module = LlamaRotaryEmbedding(cfg)
-    except Exception:  # older transformers: rope_scaling
-        cfg = LlamaConfig(**kwargs, rope_theta=10000.0, rope_scaling={"rope_type": "dynamic", "factor": s})
-        module = LlamaRotaryEmbedding(cfg)
-    if not hasattr(module, "original_inv_freq"):
-        pytest.skip(f"transformers {transformers.__version__} has no dynamic_rope_update reset")
-    return module
-
-
 @pytest.mark.parametrize("calls", [[1000, 3000, 2500, 2048, 2047, 1000], [32, 8, 64, 17, 16, 15]])
 def test_matches_transformers(calls):
     L = 2048 if calls[0] > 100 else 16
-    hf = _hf_module(64, L, 2.0)
+    hf = InstalledHFRotary(64, L, 10000.0, 2.0)
     model = HFDynamicRope(64, L, 10000, 2.0)
-    x = torch.zeros(1, 1, 64)
     for l in calls:
-        hf(x, torch.arange(l)[None])
+        hf.forward(torch.arange(l)[None])
         model.update(l)
-        torch.testing.assert_close(hf.inv_freq.float(), model.inv_freq, rtol=1e-6, atol=0)
-        assert int(hf.max_seq_len_cached) == model.max_seq_len_cached, l
+        assert torch.equal(hf.inv_freq, model.inv_freq), l
+        assert hf.max_seq_len_cached == model.max_seq_len_cached, l

@@ -52,7 +52,6 @@ MIGRATING_CITATIONS = frozenset({
     "rope_course/explorers/dynamic_base.py",
     "rope_course/explorers/history.py",
     "rope_course/explorers/timeline.py",
-    "rope_course/hf_reset.py",
     "rope_course/seed_claims.py",
 })
 

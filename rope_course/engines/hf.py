@@ -1,0 +1,142 @@
+"""A thin, explicit adapter to the rotary module of the *installed* `transformers`.
+
+The course drives Hugging Face's own code, not only its model of it (`hf_rule.HFDynamicRope`):
+the native DeepSeek-V3 port's `DeepseekV3RotaryEmbedding`, whose forward is wrapped by
+`dynamic_rope_update` (SOURCES.md#hf-37249). Two config APIs exist:
+
+* transformers 5: `rope_parameters={"rope_type": "dynamic", "factor": s, "rope_theta": b}`;
+* transformers 4: `rope_theta=b` and `rope_scaling={"rope_type": "dynamic", "factor": s}`.
+
+`config_api()` finds out which one the installed version understands by building a config
+each way and checking that the rotary module built from it really is the dynamic one with the
+requested base and factor. If neither works it raises `RuntimeError` naming the version: the
+course never falls back silently, and its tests never turn this into a skip.
+
+The supported range is `TESTED_RANGE`; releases 5.0.0 to 5.12.x are excluded because their
+reset never runs (SOURCES.md#hf-46624; `hf_rule` models that bug with `lost_reset=True`).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+import torch
+
+from .._validate import check_base, check_dim, check_max_position_embeddings, check_scaling_factor
+from .hf_rule import check_position_ids
+
+__all__ = [
+    "TESTED_RANGE",
+    "transformers_version",
+    "config_api",
+    "dynamic_config",
+    "InstalledHFRotary",
+]
+
+# What tests/test_engines_hf.py was run against: 4.52.4, 4.57.6, 5.13.0 and 5.24.0 (all green);
+# 5.0.0 fails the lost-reset regression test, as it should.
+TESTED_RANGE = ">=4.52,<6," + ",".join(f"!=5.{minor}.*" for minor in range(13))
+
+
+def _transformers():
+    try:
+        return importlib.import_module("transformers")
+    except ImportError as exc:  # a runtime dependency: say so instead of skipping
+        raise ImportError(
+            "rope_course.engines.hf needs the `transformers` package (a runtime dependency of the "
+            f"course, {TESTED_RANGE}); install the course with `make install` or `pip install -e .`"
+        ) from exc
+
+
+def transformers_version() -> str:
+    return _transformers().__version__
+
+
+def _classes():
+    _transformers()
+    config_mod = importlib.import_module("transformers.models.deepseek_v3.configuration_deepseek_v3")
+    model_mod = importlib.import_module("transformers.models.deepseek_v3.modeling_deepseek_v3")
+    return config_mod.DeepseekV3Config, model_mod.DeepseekV3RotaryEmbedding
+
+
+def _build_config(api: str, dim: int, max_position_embeddings: int, base: float, scaling_factor: float):
+    config_cls, _ = _classes()
+    common = dict(qk_rope_head_dim=dim, max_position_embeddings=max_position_embeddings)
+    if api == "rope_parameters":
+        return config_cls(**common, rope_parameters={"rope_type": "dynamic", "factor": scaling_factor,
+                                                     "rope_theta": base})
+    return config_cls(**common, rope_theta=base, rope_scaling={"rope_type": "dynamic", "factor": scaling_factor})
+
+
+def _is_dynamic_module(module, dim: int, base: float) -> bool:
+    expected = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float) / dim))
+    rope_type = getattr(module, "rope_type", None)
+    return (
+        isinstance(rope_type, str) and "dynamic" in rope_type
+        and hasattr(module, "original_inv_freq") and hasattr(module, "max_seq_len_cached")
+        and tuple(module.inv_freq.shape) == (dim // 2,)
+        and bool(torch.allclose(module.inv_freq.float(), expected, rtol=1e-6, atol=0))
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def config_api() -> str:
+    """"rope_parameters" (transformers 5) or "rope_scaling" (transformers 4), checked by building
+    a dynamic config each way; `RuntimeError` if neither gives a dynamic rotary module."""
+    _, rotary_cls = _classes()
+    problems = []
+    for api in ("rope_parameters", "rope_scaling"):
+        try:
+            module = rotary_cls(_build_config(api, 8, 16, 10000.0, 2.0))
+        except Exception as exc:  # noqa: BLE001 - every failure is reported below
+            problems.append(f"{api}: {type(exc).__name__}: {exc}")
+            continue
+        if _is_dynamic_module(module, 8, 10000.0):
+            return api
+        problems.append(f"{api}: built a module of rope_type {getattr(module, 'rope_type', None)!r}, not a dynamic one")
+    raise RuntimeError(
+        f"transformers {transformers_version()}: neither config API builds a dynamic-NTK DeepseekV3RotaryEmbedding "
+        f"({'; '.join(problems)}). The course is tested with transformers {TESTED_RANGE}."
+    )
+
+
+def dynamic_config(dim, max_position_embeddings, base=10000.0, scaling_factor=1.0):
+    """A `DeepseekV3Config` of rope type "dynamic", in the installed version's config API."""
+    dim = check_dim(dim, minimum=4)
+    max_position_embeddings = check_max_position_embeddings(max_position_embeddings)
+    base = check_base(base)
+    scaling_factor = check_scaling_factor(scaling_factor)
+    return _build_config(config_api(), dim, max_position_embeddings, base, scaling_factor)
+
+
+class InstalledHFRotary:
+    """The installed `DeepseekV3RotaryEmbedding` of rope type "dynamic", driven with position ids."""
+
+    def __init__(self, dim, max_position_embeddings=2048, base=10000.0, scaling_factor=1.0):
+        _, rotary_cls = _classes()
+        self.config = dynamic_config(dim, max_position_embeddings, base, scaling_factor)
+        self.module = rotary_cls(self.config)
+        self.dim = dim
+
+    def forward(self, position_ids, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+        """(cos, sin), each (batch, q_len, dim): what the decorated forward returns."""
+        position_ids = check_position_ids(position_ids)
+        x = torch.zeros(1, dtype=dtype)
+        return self.module(x, position_ids)
+
+    @property
+    def inv_freq(self) -> torch.Tensor:
+        return self.module.inv_freq
+
+    @property
+    def original_inv_freq(self) -> torch.Tensor:
+        return self.module.original_inv_freq
+
+    @property
+    def max_seq_len_cached(self) -> int:
+        return int(self.module.max_seq_len_cached)  # a 0-d tensor after growth
+
+    @property
+    def attention_scaling(self) -> float:
+        return float(self.module.attention_scaling)
