@@ -126,11 +126,12 @@ assert torch.allclose(cos_step[1, 0, : D // 2], torch.cos(12 * rc.inv_freq_for_b
 # %% [markdown]
 # ### 1.1 The lost reset (HF PR #46624), and the test that catches it
 #
-# In transformers 5.0.0 to 5.12.x the growth rule stored the new length in an attribute named
+# In transformers 5.0 to 5.12 the growth rule stored the new length in an attribute named
 # `f"{layer_type}_max_seq_len_cached"`. For the ordinary path `layer_type` is `None`, so it wrote
 # `None_max_seq_len_cached` while the next call read `max_seq_len_cached`, which stayed at L. Two
 # consequences: every call longer than L regrew the base for itself, and the reset never fired.
-# PR #46624 fixed it in 5.13.0 (the course checked the released wheels). `HFDynamicRope` models
+# PR #46624 fixed it in 5.13.0 ([the release wheels](../SOURCES.md#hf-release-wheels): 5.0.0 and
+# 5.8.1 to 5.12.1 have the bug, 5.13.0 on do not; 5.1 to 5.7 were not opened). `HFDynamicRope` models
 # the bug with `lost_reset=True`. A test that would have caught it: after a long call, a short
 # call must get the original frequencies back.
 
@@ -191,9 +192,10 @@ print("vLLM before #41277: one base per engine for every s tested; after: one pe
 
 # %% [markdown]
 # Served *below* the trained length, the fixed formula turns round: the bracket drops under 1 and
-# the base shrinks below b; at M ≤ L_t (s − 1)/s it is ≤ 0 and upstream's fractional power gives a
-# complex base ([PR #52675](../SOURCES.md#vllm-52675), open when the course checked it). The
-# package refuses that case with a `ValueError`:
+# the base shrinks below b; at M ≤ L_t (s − 1)/s it is ≤ 0: a zero bracket makes the base 0
+# (infinite frequencies), a negative one gives upstream's fractional power a complex base
+# ([PR #52675](../SOURCES.md#vllm-52675), open when the course checked it). The package refuses
+# both with a `ValueError` (served 2048 of 4096 at s = 2 is the zero case):
 
 # %%
 below = vllm_base_after_fix(b, D, 3072, L, s)
@@ -300,7 +302,12 @@ for preset in (DEEPSEEK_V3, KIMI_K2_INSTRUCT):
 
 # %% [markdown]
 # And since L already contains the factor, the factor counts twice past it: at l = 2L the bracket
-# is 1 + 40 · (2 − 1) = 41 for V3.
+# is 1 + 40 · (2 − 1) = 41 for V3, where the length ratio is 2.
+
+# %%
+bracket_v3 = rc.ntk_bracket(2 * 163840, 163840, 40)
+print(f"V3 switched to dynamic, l = 2L: bracket {bracket_v3:g} for a length ratio of 2")
+assert bracket_v3 == 41
 #
 # **Trap 2: the softmax scale gets YaRN's mscale² whatever the type.** The attention multiplies
 # q_head_dim^(−1/2) by `yarn_get_mscale(factor, mscale_all_dim)²` whenever `mscale_all_dim` is set

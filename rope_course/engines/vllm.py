@@ -52,14 +52,15 @@ def vllm_bracket_after_fix(max_position_embeddings, max_trained_positions, scali
 
 def vllm_base_after_fix(base, dim, max_position_embeddings, max_trained_positions, scaling_factor) -> float:
     """b a^(D/(D-2)) with a = s M / L_t - (s - 1); `ValueError` where a <= 0 (upstream's base
-    would be complex there: a negative number to a fractional power)."""
+    is 0 at a = 0, infinite frequencies, and complex below: a negative number to a fractional
+    power)."""
     base, dim = check_base(base), check_dim(dim, minimum=4)
     bracket = vllm_bracket_after_fix(max_position_embeddings, max_trained_positions, scaling_factor)
     if bracket <= 0:
         raise ValueError(
             f"vLLM's fixed formula gives a bracket of {bracket:g} <= 0 for max_position_embeddings="
             f"{max_position_embeddings} below max_trained_positions={max_trained_positions} (scaling_factor="
-            f"{scaling_factor}): upstream raises a negative number to a fractional power here (vllm PR #52675)"
+            f"{scaling_factor}): upstream's base is 0 (a = 0) or complex (a < 0) here (vllm PR #52675)"
         )
     return base * bracket ** (dim / (dim - 2))
 
