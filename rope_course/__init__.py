@@ -1,21 +1,13 @@
 """rope_course: a faithful, tested reference of DeepSeek-V3's rotary embeddings, for the course.
 
 The lessons in `lessons/` import everything from here. Math lives in `functional` (pure
-functions), state in `rotary` and `yarn` (modules), configs in `presets`, widgets in
-`explorers`, exercise checkers in `checks`.
+functions), state in `rotary` and `yarn` (modules), configs in `presets`, the rebuild-rule
+simulation in `calls`, widgets in `explorers`, exercise checkers in `checks`. The package's top
+level offers every pure function of `functional` and the four upstream module classes.
 """
 
-from .functional import (
-    apply_rotary_pos_emb,
-    cos_sin_tables,
-    cos_sin_tables_upstream,
-    deinterleave,
-    dynamic_ntk_base,
-    inv_freq_for_base,
-    longest_wavelength,
-    ntk_bracket,
-    rotate_half,
-)
+from . import functional
+from .functional import *  # noqa: F403  (exactly functional.__all__)
 from .presets import rotary_from_config
 from .rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
 from .yarn import YarnRotaryEmbedding
@@ -28,13 +20,5 @@ __all__ = [
     "LinearScalingRotaryEmbedding",
     "YarnRotaryEmbedding",
     "rotary_from_config",
-    "dynamic_ntk_base",
-    "ntk_bracket",
-    "inv_freq_for_base",
-    "cos_sin_tables",
-    "cos_sin_tables_upstream",
-    "rotate_half",
-    "deinterleave",
-    "apply_rotary_pos_emb",
-    "longest_wavelength",
+    *functional.__all__,
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "inv_freq_for_base",
     "ntk_bracket",
     "dynamic_ntk_base",
+    "table_positions",
     "cos_sin_tables",
     "cos_sin_tables_upstream",
     "rotate_half",
@@ -70,13 +71,26 @@ def dynamic_ntk_base(
     """
     base = check_base(base)
     dim = check_dim(dim, minimum=4)
-    seq_len = check_seq_len(seq_len)
-    max_position_embeddings = check_max_position_embeddings(max_position_embeddings)
-    scaling_factor = check_scaling_factor(scaling_factor)
-    if seq_len <= max_position_embeddings:
+    bracket = ntk_bracket(seq_len, max_position_embeddings, scaling_factor)  # validates those three
+    if check_seq_len(seq_len) <= check_max_position_embeddings(max_position_embeddings):
         return base
-    bracket = (scaling_factor * seq_len / max_position_embeddings) - (scaling_factor - 1)
     return base * bracket ** (dim / (dim - 2))
+
+
+def table_positions(inv_freq: torch.Tensor, seq_len, dtype: torch.dtype, device=None,
+                    position_scale: float | None = None, positions_dtype: torch.dtype | None = None) -> torch.Tensor:
+    """The positions t = arange(seq_len) every table builder starts from, after the checks.
+
+    t is in inv_freq's dtype (upstream's quirk: bf16 positions once the module was cast), or in
+    `positions_dtype`; `position_scale` divides it (the linear-scaling class). A (seq_len, D)
+    table pair that would not fit in memory is refused here, before anything is allocated.
+    """
+    seq_len = check_seq_len(seq_len)
+    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
+    positions = torch.arange(seq_len, device=device, dtype=positions_dtype or inv_freq.dtype)
+    if position_scale is not None:
+        positions = positions / check_position_scale(position_scale)
+    return positions
 
 
 def cos_sin_tables(
@@ -96,17 +110,11 @@ def cos_sin_tables(
     computing them once on `freqs` and concatenating gives the same tables for half the
     transcendental work (tests check bit identity against upstream's op sequence on this build).
 
-    Positions are `arange(seq_len)` in inv_freq's dtype (upstream's quirk: bf16 positions when
-    the module was cast to bf16), or in `positions_dtype` (YaRN's class always uses float32);
-    `position_scale` divides them first (the linear-scaling class). cos and sin are evaluated in
-    that dtype, multiplied by `amplitude` (YaRN's mscale ratio), then rounded to `dtype`, as
-    upstream does.
+    Positions come from `table_positions` (YaRN's class passes `positions_dtype=float32`, the
+    linear class `position_scale`). cos and sin are evaluated in the positions' dtype, multiplied
+    by `amplitude` (YaRN's mscale ratio), then rounded to `dtype`, as upstream does.
     """
-    seq_len = check_seq_len(seq_len)
-    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
-    positions = torch.arange(seq_len, device=device, dtype=positions_dtype or inv_freq.dtype)
-    if position_scale is not None:
-        positions = positions / check_position_scale(position_scale)
+    positions = table_positions(inv_freq, seq_len, dtype, device, position_scale, positions_dtype)
     freqs = torch.outer(positions, inv_freq.to(positions.device))
     cos_half, sin_half = freqs.cos(), freqs.sin()
     if amplitude != 1.0:  # multiplying by 1.0 is exact, so skipping it changes no bit
@@ -115,19 +123,10 @@ def cos_sin_tables(
     return torch.cat((cos_half, cos_half), dim=-1), torch.cat((sin_half, sin_half), dim=-1)
 
 
-def cos_sin_tables_upstream(
-    inv_freq: torch.Tensor,
-    seq_len: int,
-    dtype: torch.dtype,
-    device=None,
-    position_scale: float | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+def cos_sin_tables_upstream(inv_freq: torch.Tensor, seq_len: int, dtype: torch.dtype, device=None,
+                            position_scale: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Upstream's op sequence, kept for comparison: cos and sin over the duplicated table."""
-    seq_len = check_seq_len(seq_len)
-    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
-    positions = torch.arange(seq_len, device=device, dtype=inv_freq.dtype)
-    if position_scale is not None:
-        positions = positions / check_position_scale(position_scale)
+    positions = table_positions(inv_freq, seq_len, dtype, device, position_scale)
     freqs = torch.outer(positions, inv_freq.to(positions.device))
     emb = torch.cat((freqs, freqs), dim=-1)
     return emb.cos().to(dtype), emb.sin().to(dtype)

@@ -29,8 +29,6 @@ import sys
 
 import torch
 
-from ._validate import check_position_scale, check_seq_len, check_table_size
-
 __all__ = ["fast_cos_sin_tables", "spread_second_half", "IN_PLACE_MIN_BYTES"]
 
 IN_PLACE_MIN_BYTES = 8 << 20  # below this, fresh-page faults matter less than the op count
@@ -90,25 +88,16 @@ def spread_second_half(flat: torch.Tensor, rows: int, half: int) -> None:
     target[rows - 1, 0].copy_(source[rows - 1])
 
 
-def fast_cos_sin_tables(
-    inv_freq: torch.Tensor,
-    seq_len: int,
-    dtype: torch.dtype,
-    device=None,
-    position_scale: float | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+def fast_cos_sin_tables(inv_freq: torch.Tensor, seq_len: int, dtype: torch.dtype, device=None,
+                        position_scale: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The same tables as `functional.cos_sin_tables`, built without temporaries for large ones."""
-    from .functional import cos_sin_tables
+    from .functional import cos_sin_tables, table_positions
 
-    seq_len = check_seq_len(seq_len)
-    half = inv_freq.shape[-1]
-    check_table_size(seq_len, 2 * half, dtype)
+    positions = table_positions(inv_freq, seq_len, dtype, device, position_scale)
+    seq_len, half = positions.shape[0], inv_freq.shape[-1]
     table_bytes = seq_len * 2 * half * torch.empty((), dtype=dtype).element_size()
     if dtype != inv_freq.dtype or table_bytes < IN_PLACE_MIN_BYTES:
         return cos_sin_tables(inv_freq, seq_len, dtype, device, position_scale)
-    positions = torch.arange(seq_len, device=device, dtype=inv_freq.dtype)
-    if position_scale is not None:
-        positions = positions / check_position_scale(position_scale)
     inv_freq = inv_freq.to(positions.device)
     cos = torch.empty(seq_len, 2 * half, dtype=dtype, device=positions.device)
     sin = torch.empty_like(cos)

@@ -105,21 +105,26 @@ DEEPSEEK_V3 = Preset(
     },
 )
 
+def _kimi_k2_rope_scaling(factor: float) -> dict:
+    """Kimi-K2's rope_scaling block: the Instruct releases differ only in the factor."""
+    return {
+        "type": "yarn",
+        "factor": factor,
+        "original_max_position_embeddings": 4096,
+        "beta_fast": 1.0,
+        "beta_slow": 1.0,
+        "mscale": 1.0,
+        "mscale_all_dim": 1.0,
+    }
+
+
 KIMI_K2_INSTRUCT = Preset(
     name="Kimi-K2-Instruct",
     config={
         "rope_theta": 50000.0,
         "max_position_embeddings": 131072,
         "qk_rope_head_dim": 64,
-        "rope_scaling": {
-            "type": "yarn",
-            "factor": 32.0,
-            "original_max_position_embeddings": 4096,
-            "beta_fast": 1.0,
-            "beta_slow": 1.0,
-            "mscale": 1.0,
-            "mscale_all_dim": 1.0,
-        },
+        "rope_scaling": _kimi_k2_rope_scaling(factor=32.0),
     },
     sources={
         "config": "verbatim dump of moonshotai/Kimi-K2-Instruct/config.json (model_type kimi_k2, "
@@ -135,15 +140,7 @@ KIMI_K2_INSTRUCT_0905 = Preset(
         "rope_theta": 50000.0,
         "max_position_embeddings": None,
         "qk_rope_head_dim": 64,
-        "rope_scaling": {
-            "type": "yarn",
-            "factor": 64.0,
-            "original_max_position_embeddings": 4096,
-            "beta_fast": 1.0,
-            "beta_slow": 1.0,
-            "mscale": 1.0,
-            "mscale_all_dim": 1.0,
-        },
+        "rope_scaling": _kimi_k2_rope_scaling(factor=64.0),
     },
     sources={
         "rope_scaling": "ParagEkbote/hf-model-inspector model_inspection_report.md: factor 64, beta 1/1, theta 50000",

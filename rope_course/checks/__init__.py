@@ -5,32 +5,11 @@
   `check_answer(name, answer, expected)` checks a predicted or derived value. Both report
   "not attempted yet" for the stub, "correct", or exactly what is wrong plus a hint, and return a
   `CheckResult`. See `_core` for the comparison rules and the progress record.
+
+The lesson-specific checkers are `rope_course.checks.lessonNN`.
 """
 
-from ._core import (
-    CORRECT,
-    NOT_ATTEMPTED,
-    PROGRESS_ENV,
-    WRONG,
-    Case,
-    CheckResult,
-    check_answer,
-    check_exercise,
-    compare,
-    mismatch,
-    report,
-)
+from . import _core
+from ._core import *  # noqa: F403  (exactly _core.__all__)
 
-__all__ = [
-    "CORRECT",
-    "WRONG",
-    "NOT_ATTEMPTED",
-    "PROGRESS_ENV",
-    "Case",
-    "CheckResult",
-    "check_answer",
-    "check_exercise",
-    "compare",
-    "mismatch",
-    "report",
-]
+__all__ = list(_core.__all__)
