@@ -7,6 +7,7 @@ level offers every pure function of `functional` and the four upstream module cl
 """
 
 from . import functional
+from ._validate import upstream_errors
 from .functional import *  # noqa: F403  (exactly functional.__all__)
 from .presets import rotary_from_config
 from .rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
@@ -20,5 +21,6 @@ __all__ = [
     "LinearScalingRotaryEmbedding",
     "YarnRotaryEmbedding",
     "rotary_from_config",
+    "upstream_errors",
     *functional.__all__,
 ]

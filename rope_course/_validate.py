@@ -11,6 +11,8 @@ Booleans are never numbers here, in any form (Python `True`, `numpy.bool_`, a 0-
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
 import operator
@@ -29,6 +31,9 @@ __all__ = [
     "check_seq_len",
     "check_position_scale",
     "check_table_size",
+    "checked_seq_len",
+    "input_checks_on",
+    "upstream_errors",
     "MAX_TABLE_BYTES",
 ]
 
@@ -141,3 +146,32 @@ def check_table_size(seq_len: int, dim: int, dtype: torch.dtype) -> None:
             f"the limit is {MAX_TABLE_BYTES / 2**30:.0f} GiB (rope_course._validate.MAX_TABLE_BYTES). "
             "Is it a typo?"
         )
+
+
+# --- switching the forward path's guard off, to see upstream's own errors -------------------
+_INPUT_CHECKS = contextvars.ContextVar("rope_course_input_checks", default=True)
+
+
+@contextlib.contextmanager
+def upstream_errors():
+    """Inside this block the modules' forward path runs without the course's input checks on
+    `seq_len` and `x`, so a bad call fails where and how upstream's code fails (for example
+    `forward(x)` without `seq_len`). Only for showing those errors; everything else is unchanged.
+
+        with rc.upstream_errors():
+            rope(x)          # TypeError raised by upstream's own expression, not by the course
+    """
+    token = _INPUT_CHECKS.set(False)
+    try:
+        yield
+    finally:
+        _INPUT_CHECKS.reset(token)
+
+
+def input_checks_on() -> bool:
+    return _INPUT_CHECKS.get()
+
+
+def checked_seq_len(seq_len):
+    """`check_seq_len(seq_len)`, or `seq_len` untouched inside `upstream_errors()`."""
+    return check_seq_len(seq_len) if _INPUT_CHECKS.get() else seq_len

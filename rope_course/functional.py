@@ -21,6 +21,8 @@ from ._validate import (
     check_scaling_factor,
     check_seq_len,
     check_table_size,
+    checked_seq_len,
+    input_checks_on,
 )
 
 __all__ = [
@@ -85,8 +87,9 @@ def table_positions(inv_freq: torch.Tensor, seq_len, dtype: torch.dtype, device=
     `positions_dtype`; `position_scale` divides it (the linear-scaling class). A (seq_len, D)
     table pair that would not fit in memory is refused here, before anything is allocated.
     """
-    seq_len = check_seq_len(seq_len)
-    check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
+    seq_len = checked_seq_len(seq_len)
+    if input_checks_on():
+        check_table_size(seq_len, 2 * inv_freq.shape[-1], dtype)
     positions = torch.arange(seq_len, device=device, dtype=positions_dtype or inv_freq.dtype)
     if position_scale is not None:
         positions = positions / check_position_scale(position_scale)

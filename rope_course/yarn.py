@@ -34,7 +34,7 @@ from ._validate import (
     check_positive_int,
     check_real,
     check_scaling_factor,
-    check_seq_len,
+    checked_seq_len,
 )
 from .functional import cos_sin_tables
 from .rotary import RotaryEmbedding
@@ -174,7 +174,7 @@ class YarnRotaryEmbedding(RotaryEmbedding):
         )
 
     def _set_cos_sin_cache(self, seq_len, device, dtype):
-        seq_len = check_seq_len(seq_len)
+        seq_len = checked_seq_len(seq_len)
         inv_freq = yarn_inv_freq(
             self.dim, self.base, self.scaling_factor, self.original_max_position_embeddings,
             self.beta_fast, self.beta_slow, device,

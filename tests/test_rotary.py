@@ -10,6 +10,7 @@ import upstream_ops as up
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import rope_course as rc
 from rope_course import (
     DynamicNTKScalingRotaryEmbedding,
     LinearScalingRotaryEmbedding,
@@ -373,3 +374,51 @@ def test_successful_rebuild_state_matches_upstream_order():
         a, b = ours(X32, seq_len=seq_len), theirs.forward(X32, seq_len)
         assert all(torch.equal(x, y) for x, y in zip(a, b))
         assert ours.max_seq_len_cached == theirs.cached and torch.equal(ours.inv_freq, theirs.inv_freq)
+
+
+def _error_of(call):
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - the test compares whatever upstream raises
+        return type(exc), str(exc)
+    return None
+
+
+@pytest.mark.parametrize("history", [[], [4], [40]])
+@pytest.mark.parametrize("ours,theirs", [
+    (lambda: RotaryEmbedding(8, 16), lambda: up.UpstreamStandard(8, 16)),
+    (lambda: DynamicNTKScalingRotaryEmbedding(8, 16, scaling_factor=2.0), lambda: up.UpstreamDynamic(8, 16, s=2.0)),
+], ids=["standard", "dynamic"])
+def test_upstream_errors_lets_upstreams_own_error_through(ours, theirs, history):
+    """With the guard off, forward(x) without seq_len fails with exactly the error that the literal
+    transcription of upstream's code raises, for a fresh module and after earlier calls."""
+    mine, literal = ours(), theirs()
+    for h in history:
+        mine(X32, seq_len=h)
+        literal.forward(X32, h)
+    with pytest.raises(ValueError, match="seq_len is required"):
+        mine(X32)  # the course's guard, on by default
+    with rc.upstream_errors():
+        got = _error_of(lambda: mine(X32))
+    want = _error_of(lambda: literal.forward(X32, None))
+    assert got is not None and got == want
+    assert got[0] is TypeError
+    expected = "arange" if not history and isinstance(mine, RotaryEmbedding) and not isinstance(
+        mine, DynamicNTKScalingRotaryEmbedding) else "'>' not supported between instances of 'NoneType' and 'int'"
+    assert expected in got[1]
+    assert mine.max_seq_len_cached == literal.cached
+
+
+def test_upstream_errors_is_scoped_and_changes_nothing_else():
+    m = DynamicNTKScalingRotaryEmbedding(8, 16, scaling_factor=2.0)
+    with rc.upstream_errors():
+        cos, _ = m(X32, seq_len=40)  # valid calls behave exactly as outside
+        assert cos.shape == (40, 8)
+    assert torch.equal(m.inv_freq, inv_freq_for_base(rc.dynamic_ntk_base(10000, 8, 40, 16, 2.0), 8))
+    with pytest.raises(ValueError, match="seq_len is required"):
+        m(X32)
+    with pytest.raises(RuntimeError):
+        with rc.upstream_errors():
+            raise RuntimeError("leaving the block by an exception turns the guard back on too")
+    with pytest.raises(ValueError, match="seq_len"):
+        m(X32, seq_len=0)
