@@ -1,8 +1,9 @@
 """Fixtures for the real-browser test: one JupyterLab server and one headless Chromium per session.
 
 Chromium is Debian's (/usr/bin/chromium, or $CHROMIUM), driven through the Python `playwright`
-package; `playwright install` is never needed. Without Chromium the browser tests skip, except
-when $CI is set, where they fail: CI must run them.
+package; `playwright install` is never needed. Without Chromium the browser tests are left
+out and the run ends with one line saying so and how to enable them; when $CI is set
+(.ci/run sets it) they fail instead: CI must run them.
 """
 
 from __future__ import annotations
@@ -14,44 +15,39 @@ from pathlib import Path
 
 import pytest
 
-from .jupyter_server import LabServer, start_lab
+from .jupyter_server import (
+    CHROMIUM_ARGS,
+    INSTALL_HINT,
+    LabServer,
+    chromium_problem,
+    find_chromium,
+    start_lab,
+)
+from .lab_page import new_page
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-INSTALL_HINT = "install it with `apt-get install chromium` (Debian/Ubuntu) or point $CHROMIUM at a Chromium binary"
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI is set, so the browser test must run: {INSTALL_HINT}", pytrace=False)
-    pytest.skip(f"{reason}: {INSTALL_HINT}")
+BROWSER_FIXTURES = {"chromium_executable", "lab", "browser", "page"}
 
 
-def find_chromium() -> str | None:
-    configured = os.environ.get("CHROMIUM")
-    if configured:
-        path = shutil.which(configured) or (configured if os.access(configured, os.X_OK) else None)
-        return path
-    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
-        path = shutil.which(candidate)
-        if path:
-            return path
-    return None
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium (and not under CI), leave out the tests that need it and say so once."""
+    problem = chromium_problem()
+    if problem is None or os.environ.get("CI"):
+        return
+    here = Path(__file__).resolve().parent
+    left_out = [item for item in items if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and here in Path(item.path).resolve().parents]
+    if left_out:
+        config._rc_browser_skipped = (len(left_out), problem)
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
 
 
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
-    path = find_chromium()
-    if path is None:
-        where = f"$CHROMIUM={os.environ['CHROMIUM']!r} is not an executable" if os.environ.get("CHROMIUM") else "Chromium not found"
-        _unavailable(where)
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the Python package `playwright` is not installed (pip install -e '.[test]')")
-    return path
+    problem = chromium_problem()
+    if problem is not None:  # only reached under CI (otherwise the tests were left out)
+        pytest.fail(f"{problem}; CI is set, so the browser test must run: {INSTALL_HINT}", pytrace=False)
+    return find_chromium()
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +59,7 @@ def shots_dir(request) -> Path:
 
 @pytest.fixture(scope="session")
 def lab(chromium_executable, shots_dir) -> LabServer:
-    """JupyterLab on a cleared temporary copy of the lessons (started only when Chromium exists)."""
+    """JupyterLab on a learner's workspace in a temporary folder (started only when Chromium exists)."""
     server = start_lab()
     try:
         yield server
@@ -91,11 +87,7 @@ def browser(chromium_executable):
 @pytest.fixture
 def page(browser):
     """A fresh page (own context: no shared storage) that records console errors."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.rc_console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.rc_console_errors.append(msg.text))
-    page.on("pageerror", lambda exc: page.rc_console_errors.append(f"pageerror: {exc}"))
+    context, page = new_page(browser)
     try:
         yield page
     finally:
@@ -103,6 +95,12 @@ def page(browser):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = getattr(config, "_rc_browser_skipped", None)
+    if skipped is not None:
+        count, problem = skipped
+        terminalreporter.write_line(
+            f"browser tests SKIPPED ({count}): {problem}. To run them, {INSTALL_HINT}, then `make test-browser` "
+            "(with CI=1 set they fail instead of skipping)", yellow=True, bold=True)
     path = getattr(config, "_rc_shots_dir", None)
     if path is not None:
         terminalreporter.write_line(f"browser test screenshots and JupyterLab log: {path}")

@@ -1,4 +1,9 @@
-"""A throw-away JupyterLab server for the browser test, plus lesson discovery.
+"""A throw-away JupyterLab server for the browser test and `make bench`, plus lesson discovery.
+
+It serves what `make lab` serves: a learner's workspace, set up by tools/workspace.py (the
+same code `make lab` runs) in a temporary folder, with the command line of tools/serve_lab.py
+plus the flags a test needs. So the browser test opens the lessons exactly as a learner gets
+them (saved outputs and all), and JupyterLab's autosave never writes into the repository.
 
 The server runs from this interpreter's environment (sys.executable, so the venv's kernel
 spec and the ipywidgets lab extension in sys.prefix/share/jupyter are used), but every
@@ -8,9 +13,6 @@ workspaces. The course's overrides (tools/lab_settings.py: windowingMode "none",
 jupyterlab_server reads overrides.json only from app_settings_dir (not from
 JUPYTERLAB_SETTINGS_DIR, which holds user settings), so this neither depends on nor touches
 the venv's copy that `make install` writes.
-
-It serves a copy of the lessons with outputs and widget state stripped, so JupyterLab's
-autosave never writes into the repository.
 """
 
 from __future__ import annotations
@@ -35,19 +37,58 @@ import nbformat
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = REPO / "tools"
 
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+INSTALL_HINT = "install it with `apt-get install chromium` (Debian/Ubuntu) or point $CHROMIUM at a Chromium binary"
+
 
 def lessons_dir() -> Path:
     """The lessons to test: $RC_LESSONS_DIR if set (used to try the test on other notebooks), else lessons/."""
     return Path(os.environ.get("RC_LESSONS_DIR") or REPO / "lessons").resolve()
 
 
-def load_overrides_writer():
+def _tools():
+    """tools/lab_settings, tools/serve_lab and tools/workspace (scripts, not a package)."""
     sys.path.insert(0, str(TOOLS))
     try:
-        from lab_settings import OVERRIDES, write_overrides  # noqa: PLC0415
+        import lab_settings
+        import serve_lab
+        import workspace
     finally:
         sys.path.remove(str(TOOLS))
-    return OVERRIDES, write_overrides
+    return lab_settings, serve_lab, workspace
+
+
+def load_overrides_writer():
+    lab_settings, _, _ = _tools()
+    return lab_settings.OVERRIDES, lab_settings.write_overrides
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM if set (a name on PATH or a path), else Debian's chromium."""
+    configured = os.environ.get("CHROMIUM")
+    if configured:
+        return shutil.which(configured) or (configured if os.access(configured, os.X_OK) else None)
+    for candidate in ("/usr/bin/chromium", "chromium", "chromium-browser"):
+        path = shutil.which(candidate)
+        if path:
+            return path
+    return None
+
+
+def chromium_problem() -> str | None:
+    """Why the browser cannot be driven here, or None when it can."""
+    if find_chromium() is None:
+        if os.environ.get("CHROMIUM"):
+            return f"$CHROMIUM={os.environ['CHROMIUM']!r} is not an executable"
+        return "Chromium not found"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package `playwright` is not installed (pip install -e '.[test]')"
+    return None
 
 
 # --- which notebooks have explorers -----------------------------------------------------------
@@ -81,10 +122,15 @@ def source_shows_explorer(nb) -> bool:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        src = cell.source
+        src = cell.source if isinstance(cell.source, str) else "".join(cell.source)
         if _SHOW_CALL.search(src) and ("explorers" in src or "Explorer" in src):
             return True
     return False
+
+
+def read_unvalidated(path: Path):
+    """A notebook as attribute-style dicts, without nbformat's schema validation (slow on big outputs)."""
+    return nbformat.from_dict(json.loads(Path(path).read_text()))
 
 
 def explorer_notebooks(root: Path | None = None) -> list[Path]:
@@ -93,7 +139,7 @@ def explorer_notebooks(root: Path | None = None) -> list[Path]:
     found = []
     for path in sorted(root.glob("*.ipynb")):
         try:
-            nb = nbformat.read(path, as_version=4)
+            nb = read_unvalidated(path)
         except Exception:  # a half-written notebook: let the test of that notebook report it
             if "rc-explorer" in path.read_text(errors="replace"):
                 found.append(path)
@@ -103,21 +149,12 @@ def explorer_notebooks(root: Path | None = None) -> list[Path]:
     return found
 
 
-def cleared_copy(src: Path, dst: Path) -> Path:
-    """Copy the lessons folder to dst with every notebook's outputs and widget state removed."""
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for path in dst.rglob("*.ipynb"):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
-        nb.metadata.pop("widgets", None)
-        nbformat.write(nb, path)
-    return dst
+def learner_workspace(dst: Path, lessons: Path | None = None) -> Path:
+    """A workspace at dst made by tools/workspace.py from `lessons` (default: lessons_dir())."""
+    _, _, workspace = _tools()
+    lessons = Path(lessons or lessons_dir())
+    workspace.setup(dst, repo=lessons.parent)
+    return Path(dst)
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -132,7 +169,7 @@ class LabServer:
     """`jupyter lab` on 127.0.0.1 with a random token, in its own process group."""
 
     def __init__(self, root_dir: Path, work_dir: Path):
-        self.root_dir = Path(root_dir)
+        self.root_dir = Path(root_dir)  # the workspace: lessons/ inside it
         self.work = Path(work_dir)
         self.token = secrets.token_hex(24)
         self.port = free_port()
@@ -145,7 +182,8 @@ class LabServer:
         return f"http://127.0.0.1:{self.port}"
 
     def notebook_url(self, name: str) -> str:
-        return f"{self.base_url}/lab/tree/{name}?reset&token={self.token}"
+        """The URL of lessons/<name> in the workspace (`?reset`: no saved JupyterLab layout)."""
+        return f"{self.base_url}/lab/tree/lessons/{name}?reset&token={self.token}"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -161,28 +199,28 @@ class LabServer:
             path = self.work / sub
             path.mkdir(parents=True, exist_ok=True)
             env[key] = str(path)
-        for key in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTERLAB_DIR", "JUPYTER_TOKEN", "JUPYTER_PREFER_ENV_PATH"):
+        for key in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTERLAB_DIR", "JUPYTER_TOKEN",
+                    "JUPYTER_PREFER_ENV_PATH"):
             env.pop(key, None)
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
     def command(self) -> list[str]:
-        return [
-            sys.executable, "-m", "jupyterlab",
-            "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={self.token}",
-            "--LabApp.expose_app_in_browser=True",
-            f"--LabApp.app_settings_dir={self.app_settings_dir}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            f"--ServerApp.root_dir={self.root_dir}",
-            "--ServerApp.terminals_enabled=False",
-            "--allow-root",
-        ]
+        """What `make lab` runs (tools/serve_lab.py's lab_command), plus the test's own flags."""
+        _, serve_lab, _ = _tools()
+        command = serve_lab.lab_command(self.port, self.token, self.root_dir, open_browser=False)
+        return [*command,
+                "--ServerApp.port_retries=0",
+                "--LabApp.expose_app_in_browser=True",
+                f"--LabApp.app_settings_dir={self.app_settings_dir}",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--ServerApp.terminals_enabled=False",
+                *([] if "--allow-root" in command else ["--allow-root"])]
 
     def start(self, timeout: float = 120.0) -> None:
         _, write_overrides = load_overrides_writer()
         write_overrides(self.app_settings_dir)
-        for attempt in range(3):
+        for _attempt in range(3):
             self.log = open(self.log_path, "ab")
             self.proc = subprocess.Popen(
                 self.command(), cwd=self.root_dir, env=self.env(), stdin=subprocess.DEVNULL,
@@ -297,9 +335,9 @@ class _PortTaken(Exception):
 
 
 def start_lab(work: Path | None = None) -> LabServer:
-    """Copy the lessons, write the overrides and start a server; the caller must stop() it."""
+    """Set up a learner's workspace, write the overrides and start a server; the caller must stop() it."""
     work = Path(work or tempfile.mkdtemp(prefix="rc-browser-lab-"))
-    root = cleared_copy(lessons_dir(), work / "lessons")
+    root = learner_workspace(work / "workspace")
     server = LabServer(root, work)
     server.start()
     return server

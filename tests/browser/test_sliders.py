@@ -1,10 +1,17 @@
-"""Every lesson's sliders work in a real JupyterLab (headless Chromium).
+"""Every lesson's explorers work in a real JupyterLab (headless Chromium), as a learner gets them.
 
-For each lesson notebook that shows an explorer (found automatically, so new lessons are
-covered), on a fresh kernel: Run All, then check that no cell errs and no widget fails to
-display; then move every `seq_len` and `scaling_factor` slider of every explorer one notch
-with the keyboard and check that the slider value and the picture change and that the readout
-equals `readout_values(compute(**params))` recomputed here from the values the sliders show.
+The server serves a learner's workspace made by the code `make lab` runs (tools/workspace.py,
+tools/serve_lab.py), so the notebooks are the copies a learner opens, saved outputs included.
+For each lesson that shows an explorer (found automatically, so new lessons are covered):
+
+* opened, before anything runs, the page shows no error and no "Error displaying widget";
+* on a fresh kernel, Run All: no cell errs, every cell runs, every widget displays;
+* every control of every explorer (found by its `rc-slider` class) goes to BOTH ends of its
+  range (End and Home on the focused slider handle; first and last option of a dropdown;
+  both states of a checkbox) and then back to where it was. After each move the value and
+  the picture change, no error box (`rc-error`) shows, and the readout equals
+  `readout_values(compute(**params))` recomputed here from the values the controls show.
+  Back at the start, the picture has the same pixels as before the moves.
 """
 
 from __future__ import annotations
@@ -14,122 +21,30 @@ import json
 import re
 import sys
 import time
+import warnings
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from .jupyter_server import explorer_notebooks, saved_explorer_outputs
+from .jupyter_server import explorer_notebooks, read_unvalidated, saved_explorer_outputs
+from .lab_page import (
+    BOX_STATE,
+    KERNEL_IDLE,
+    KERNEL_WAIT_MS,
+    MOVED_AND_REDRAWN,
+    PROBLEMS,
+    READOUT_IS,
+    UPDATE_WAIT_MS,
+    LabPageError,
+    clear_and_run_all,
+    open_notebook,
+    wait,
+    wait_for_explorers,
+)
 
 NOTEBOOKS = explorer_notebooks()
-MOVED = ("seq_len", "scaling_factor")
-
-KERNEL_WAIT_MS = 180_000  # a cold kernel importing torch on a busy 2-core machine
-RUN_WAIT_MS = 240_000
-UPDATE_WAIT_MS = 60_000
-
-KERNEL_IDLE = """() => {
-    const bar = document.querySelector('#jp-main-statusbar');
-    return !!bar && bar.innerText.includes('(ipykernel) | Idle');
-}"""
-
-# The notebook panel's code cells that have code (an empty cell never gets a count).
-_CELLS = """
-    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const cells = (panel && panel.content && panel.content.widgets ? panel.content.widgets : [])
-        .filter(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim() !== '');
-    const running = c => ((c.node.querySelector('.jp-InputPrompt') || {}).innerText || '').includes('*');
-    const errored = c => c.model.outputs.toJSON().some(o => o.output_type === 'error');
-"""
-
-RUN_STARTED = "() => {" + _CELLS + "return cells.some(c => c.model.executionCount !== null || running(c));}"
-
-RUN_FINISHED = "() => {" + _CELLS + """
-    if (!cells.length) return false;
-    if (cells.some(running)) return false;
-    return cells.some(errored) || cells.every(c => c.model.executionCount !== null);
-}"""
-
-PROBLEMS = "() => {" + _CELLS + """
-    const problems = [];
-    const strip = s => s.replace(/\\u001b\\[[0-9;]*m/g, '');
-    cells.forEach((c, i) => {
-        for (const o of c.model.outputs.toJSON()) {
-            if (o.output_type === 'error')
-                problems.push(`code cell ${i + 1}: ${o.ename}: ${o.evalue}\\n` + strip((o.traceback || []).join('\\n')).slice(-3000));
-            const text = Array.isArray(o.text) ? o.text.join('') : (o.text || '');
-            if (o.output_type === 'stream' && o.name === 'stderr' && text.includes('Traceback'))
-                problems.push(`code cell ${i + 1} printed a traceback to stderr:\\n` + strip(text).slice(-3000));
-        }
-        if (c.model.executionCount === null)
-            problems.push(`code cell ${i + 1} did not run`);
-    });
-    if (!problems.length)  // what the page shows, in case the output models above missed it
-        document.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').forEach(el => {
-            if (el.innerText.includes('Traceback')) problems.push('stderr traceback: ' + el.innerText.slice(-3000));
-        });
-    const notebook = panel ? panel.content.node : document.body;
-    if (notebook.innerText.includes('Error displaying widget')) problems.push('"Error displaying widget" on the page');
-    document.querySelectorAll('.rc-error').forEach(el => {
-        if (el.offsetParent !== null && el.innerText.trim()) problems.push('rc-error box: ' + el.innerText.slice(-3000));
-    });
-    return problems;
-}"""
-
-# Everything the test reads from explorer box number i (document order).
-BOX_STATE = """(i) => {
-    const box = document.querySelectorAll('.rc-explorer')[i];
-    if (!box) return null;
-    const name = [...box.classList].map(c => (c.match(/^rc-explorer-(.+)$/) || [])[1]).find(Boolean) || null;
-    const sliders = {};
-    box.querySelectorAll('.rc-slider').forEach(el => {
-        const key = [...el.classList].map(c => (c.match(/^rc-slider-(.+)$/) || [])[1]).find(Boolean);
-        const handle = el.querySelector('.noUi-handle');
-        const readout = el.querySelector('.widget-readout');
-        let value = readout ? readout.innerText.trim() : null;
-        if (value === null) {  // a control other than a slider: dropdown, checkbox, toggle buttons
-            const select = el.querySelector('select'), check = el.querySelector('input[type=checkbox]');
-            const active = el.querySelector('.mod-active');
-            value = select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].text
-                : check ? String(check.checked) : active ? active.innerText.trim() : null;
-        }
-        sliders[key] = {
-            readout: value,
-            now: handle ? handle.getAttribute('aria-valuenow') : null,
-            min: handle ? handle.getAttribute('aria-valuemin') : null,
-            max: handle ? handle.getAttribute('aria-valuemax') : null,
-        };
-    });
-    const readout = {};
-    box.querySelectorAll('.rc-readout span[data-key]').forEach(el => { readout[el.dataset.key] = el.innerText.trim(); });
-    const err = box.querySelector('.rc-error');
-    const error = err && err.offsetParent !== null ? err.innerText.trim() : '';
-    // The picture is the first image shown after the box in the same cell's outputs.
-    let picture = null;
-    const child = box.closest('.jp-OutputArea-child');
-    for (let el = child && child.nextElementSibling; el; el = el.nextElementSibling) {
-        if (el.querySelector('.rc-explorer')) break;
-        const img = el.querySelector('img');
-        if (img) { picture = img.getAttribute('src'); break; }
-    }
-    return {name, sliders, readout, error, picture};
-}"""
-
-# Done when the value and the picture changed, or as soon as the explorer shows an error.
-MOVED_AND_REDRAWN = """([i, key, oldValue, oldPicture]) => {
-    const state = (%s)(i);
-    if (!state) return false;
-    if (state.error) return true;
-    return !!state.sliders[key] && state.sliders[key].readout !== oldValue
-        && state.picture !== null && state.picture !== oldPicture;
-}""" % BOX_STATE
-
-READOUT_IS = """([i, expected]) => {
-    const state = (%s)(i);
-    if (!state) return false;
-    const shown = Object.keys(state.readout), wanted = Object.keys(expected);
-    return shown.length === wanted.length && wanted.every(k => state.readout[k] === expected[k]);
-}""" % BOX_STATE
+RESTORE_MAX_PRESSES = 400
+OUTPUT_AREA = "xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' jp-OutputArea ')][1]"
 
 
 _CONTROLS: dict[str, dict] = {}
@@ -205,32 +120,29 @@ def expected_readout(cls, params: dict) -> dict:
     return {label: format_number(value) for label, value in cls.readout_values(cls.compute(**params)).items()}
 
 
+
+def pixels_differ(src_a: str | None, src_b: str | None) -> str:
+    """'' when two data-URL PNGs show the same pixels, else how they differ (bytes may differ)."""
+    if src_a == src_b:
+        return ""
+    if not src_a or not src_b:
+        return "one of them is missing"
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    a, b = (np.asarray(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGBA"))
+            for src in (src_a, src_b))
+    if a.shape != b.shape:
+        return f"size {a.shape[1]}x{a.shape[0]} -> {b.shape[1]}x{b.shape[0]}"
+    changed = (a != b).any(axis=-1)
+    return f"{int(changed.sum())} of {changed.size} pixels" if changed.any() else ""
+
+
 def test_some_lessons_have_explorers():
     assert NOTEBOOKS, "no lesson in lessons/ shows an explorer (rc-explorer widget or Explorer(...).show())"
-
-
-def _wait(page, script: str, arg=None, timeout: float = 30_000) -> bool:
-    """page.wait_for_function, answering False on timeout (so failures read without a chained timeout)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_function(script, arg=arg, timeout=timeout)
-        return True
-    except PlaywrightTimeout:
-        return False
-
-
-def _run_all(page):
-    page.evaluate("""() => { window.__rcRunAll = window.jupyterapp.commands
-        .execute('notebook:run-all-cells').catch(e => { window.__rcRunAllError = String(e); }); }""")
-    if _wait(page, RUN_STARTED, timeout=20_000):
-        return
-    # Fallback: the menu (Run > Run All Cells), e.g. if the command id ever changes.
-    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).first.click()
-    if not _wait(page, RUN_STARTED, timeout=60_000):
-        _fail("Run All did not start a single cell (command and menu both tried); "
-              f"command error: {page.evaluate('() => window.__rcRunAllError || null')}", page)
 
 
 def _fail(message: str, page):
@@ -240,91 +152,151 @@ def _fail(message: str, page):
     pytest.fail(message, pytrace=False)
 
 
+class _Walker:
+    """Moves the controls of explorer box i and checks what the page shows after each move."""
+
+    def __init__(self, page, i: int, cls, where: str):
+        self.page, self.i, self.cls, self.where = page, i, cls, where
+        self.box = page.locator(".rc-explorer").nth(i)
+        self.moves = 0
+
+    def state(self) -> dict:
+        return self.page.evaluate(BOX_STATE, self.i)
+
+    def control(self, key: str):
+        return self.box.locator(f".rc-slider-{key}")
+
+    def move(self, key: str, label: str, act) -> None:
+        """Do `act()` (one move of control `key`), then check value, picture, errors and readout."""
+        before = self.state()
+        old = before["sliders"][key]
+        act()
+        wait(self.page, MOVED_AND_REDRAWN, arg=[self.i, key, old["readout"], before["picture"]], timeout=UPDATE_WAIT_MS)
+        after = self.state()
+        new = after["sliders"][key]
+        if after["error"] or new["readout"] == old["readout"] or after["picture"] == before["picture"]:
+            _fail(
+                f"{self.where}: {label} on {key} (was {old['readout']}): "
+                f"value {'changed' if new['readout'] != old['readout'] else 'did NOT change'} "
+                f"(now {new['readout']}, aria-valuenow {old['now']} -> {new['now']}), "
+                f"picture {'changed' if after['picture'] != before['picture'] else 'did NOT change'}"
+                + (f"\nrc-error box:\n{after['error']}" if after["error"] else ""),
+                self.page,
+            )
+        self.check_readout(f"after {label} on {key}")
+        self.moves += 1
+
+    def check_readout(self, when: str) -> None:
+        if not wait(self.page, KERNEL_IDLE, timeout=KERNEL_WAIT_MS):
+            _fail(f"{self.where}: the kernel did not return to Idle {when}", self.page)
+        shown = self.state()
+        params = slider_params(self.cls, shown["sliders"])
+        expected = expected_readout(self.cls, params)
+        if not wait(self.page, READOUT_IS, arg=[self.i, expected], timeout=10_000):
+            _fail(f"{self.where}: {when}, readout {json.dumps(self.state()['readout'])} != "
+                  f"{self.cls.__name__}.readout_values(compute(**{params!r})) = {json.dumps(expected)}", self.page)
+        problems = self.page.evaluate(PROBLEMS)
+        if problems:
+            _fail(f"{self.where}: {when}:\n" + "\n".join(problems), self.page)
+
+    def walk_slider(self, key: str) -> None:
+        """End, Home (skipping an end it is already at), then ArrowRight back to the start value."""
+        start = self.state()["sliders"][key]
+        handle = self.control(key).locator(".noUi-handle")
+        if start["now"] != start["max"]:
+            self.move(key, "End", lambda: handle.press("End"))
+        if self.state()["sliders"][key]["now"] != start["min"]:
+            self.move(key, "Home", lambda: handle.press("Home"))
+        for _ in range(RESTORE_MAX_PRESSES):
+            now = self.state()["sliders"][key]
+            if now["readout"] == start["readout"] or now["now"] == now["max"]:
+                break
+            handle.press("ArrowRight")
+        if self.state()["sliders"][key]["readout"] != start["readout"]:
+            _fail(f"{self.where}: ArrowRight from the low end never brought {key} back to {start['readout']}",
+                  self.page)
+
+    def walk_select(self, key: str) -> None:
+        start = self.state()["sliders"][key]
+        select = self.control(key).locator("select")
+        options = start["options"] or []
+        for label in (options[-1], options[0]) if len(options) > 1 else ():
+            if self.state()["sliders"][key]["readout"] != label:
+                self.move(key, f"choosing {label!r}", lambda label=label: select.select_option(label=label))
+        select.select_option(label=start["readout"])
+
+    def walk_checkbox(self, key: str) -> None:
+        check = self.control(key).locator("input[type=checkbox]")
+        self.move(key, "a click", check.click)
+        self.move(key, "a second click", check.click)
+
+    def walk(self, key: str) -> None:
+        start, kind = self.state(), self.state()["sliders"][key]["kind"]
+        walker = {"slider": self.walk_slider, "select": self.walk_select, "checkbox": self.walk_checkbox}.get(kind)
+        if walker is None:
+            warnings.warn(f"{self.where}: control {key!r} is of a kind this test cannot move; not tested", stacklevel=1)
+            return
+        walker(key)
+        self.check_readout(f"with {key} back at {start['sliders'][key]['readout']}")
+        self.check_same_picture(key, start["picture"])
+
+    def check_same_picture(self, key: str, picture: str) -> None:
+        """Back at the start values, the picture has the same pixels as before the moves."""
+        deadline = time.monotonic() + UPDATE_WAIT_MS / 1000
+        while True:
+            now = self.state()["picture"]
+            differ = pixels_differ(picture, now)
+            if not differ or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if differ:
+            _fail(f"{self.where}: {key} back at its start value, but the picture differs from the one shown "
+                  f"there before the moves: {differ}", self.page)
+
+
 @pytest.mark.browser
+@pytest.mark.timeout(1200)  # a cold kernel, Run All and a few dozen round trips on a busy 2-core machine
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_every_slider_moves_picture_and_readout(notebook, lab, page, shots_dir):
+def test_every_control_moves_picture_and_readout(notebook, lab, page, shots_dir):
     REGISTRY, _ = _registry()
     name = notebook.name
-    expected_boxes = max(1, saved_explorer_outputs(nbformat.read(notebook, as_version=4)))
+    expected_boxes = max(1, saved_explorer_outputs(read_unvalidated(notebook)))
     phases, started = [], time.monotonic()
 
     def phase(label):
         phases.append(f"{label} {time.monotonic() - started:.1f}s")
 
     try:
-        page.goto(lab.notebook_url(name))
-        if not _wait(page, KERNEL_IDLE, timeout=KERNEL_WAIT_MS):
-            _fail(f"{name}: the status bar never read '(ipykernel) | Idle' (no kernel started?)", page)
-        phase("kernel idle")
-        mode = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode")
-        assert mode == "none", f"windowingMode is {mode!r}: the course's overrides.json was not applied"
+        try:
+            on_open = open_notebook(page, lab, name)
+            if on_open:
+                _fail(f"{name} as a learner opens it (before running anything):\n" + "\n".join(on_open), page)
+            phase("opened")
+            clear_and_run_all(page, name)
+            phase("run all")
+            count = wait_for_explorers(page, name, expected_boxes)
+        except LabPageError as exc:
+            _fail(str(exc), page)
 
-        _run_all(page)
-        finished = _wait(page, RUN_FINISHED, timeout=RUN_WAIT_MS) and _wait(page, KERNEL_IDLE, timeout=KERNEL_WAIT_MS)
-        problems = page.evaluate(PROBLEMS)
-        if not finished:
-            problems.insert(0, f"Run All did not finish within {RUN_WAIT_MS // 1000} s")
-        phase("run all")
-        if problems:
-            _fail(f"{name} after Run All:\n" + "\n".join(problems), page)
-
-        if not _wait(
-                page,
-                """([n]) => { const boxes = document.querySelectorAll('.rc-explorer');
-                    return boxes.length >= n && [...boxes].every(b => b.querySelector('.rc-slider .noUi-handle')); }""",
-                arg=[expected_boxes], timeout=60_000):
-            found = page.evaluate("() => document.querySelectorAll('.rc-explorer').length")
-            _fail(f"{name}: expected {expected_boxes} explorer(s) with sliders, the page shows {found}", page)
-
-        count = page.evaluate("() => document.querySelectorAll('.rc-explorer').length")
         moves = 0
         for i in range(count):
             state = page.evaluate(BOX_STATE, i)
             where = f"{name}, explorer #{i + 1} ({state['name']})"
-            assert state["name"] in REGISTRY, f"{where}: no explorer named {state['name']!r} in rope_course.explorers.REGISTRY"
-            cls = REGISTRY[state["name"]]
+            assert state["name"] in REGISTRY, (
+                f"{where}: no explorer named {state['name']!r} in rope_course.explorers.REGISTRY")
             assert state["picture"], f"{where}: no picture (<img>) follows the explorer in its cell's outputs"
-            box = page.locator(".rc-explorer").nth(i)
-            box.scroll_into_view_if_needed()
-            for key in MOVED:
-                if key not in state["sliders"]:
-                    continue
-                before = page.evaluate(BOX_STATE, i)
-                slider = before["sliders"][key]
-                at_max = slider["now"] is not None and slider["now"] == slider["max"]
-                direction = "ArrowLeft" if at_max else "ArrowRight"
-                box.locator(f".rc-slider-{key} .noUi-handle").press(direction)
-                _wait(page, MOVED_AND_REDRAWN, arg=[i, key, slider["readout"], before["picture"]], timeout=UPDATE_WAIT_MS)
-                after = page.evaluate(BOX_STATE, i)
-                if after["error"] or after["sliders"][key]["readout"] == slider["readout"] or after["picture"] == before["picture"]:
-                    _fail(
-                        f"{where}: {direction} on {key} (was {slider['readout']}): "
-                        f"value {'changed' if after['sliders'][key]['readout'] != slider['readout'] else 'did NOT change'} "
-                        f"(now {after['sliders'][key]['readout']}, aria-valuenow {slider['now']} -> {after['sliders'][key]['now']}), "
-                        f"picture {'changed' if after['picture'] != before['picture'] else 'did NOT change'}"
-                        + (f"\nrc-error box:\n{after['error']}" if after["error"] else ""),
-                        page,
-                    )
-                if not _wait(page, KERNEL_IDLE, timeout=KERNEL_WAIT_MS):
-                    _fail(f"{where}: the kernel did not return to Idle after moving {key}", page)
-                after = page.evaluate(BOX_STATE, i)
-                params = slider_params(cls, after["sliders"])
-                expected = expected_readout(cls, params)
-                if not _wait(page, READOUT_IS, arg=[i, expected], timeout=10_000):
-                    shown = page.evaluate(BOX_STATE, i)["readout"]
-                    _fail(
-                        f"{where}: after moving {key}, readout {json.dumps(shown)} != "
-                        f"{cls.__name__}.readout_values(compute(**{params!r})) = {json.dumps(expected)}",
-                        page,
-                    )
-                moves += 1
-            box.locator("xpath=ancestor::div[contains(concat(' ', normalize-space(@class), ' '), ' jp-OutputArea ')][1]") \
-                .screenshot(path=str(shots_dir / f"{notebook.stem}-explorer{i + 1}.png"))
-        assert moves, f"{name}: no explorer has a seq_len or scaling_factor slider"
+            assert state["sliders"], f"{where}: no control with the rc-slider class"
+            walker = _Walker(page, i, REGISTRY[state["name"]], where)
+            walker.box.scroll_into_view_if_needed()
+            for key in state["sliders"]:
+                walker.walk(key)
+            moves += walker.moves
+            walker.box.locator(OUTPUT_AREA).screenshot(path=str(shots_dir / f"{notebook.stem}-explorer{i + 1}.png"))
+        assert moves, f"{name}: no explorer control could be moved"
         phase(f"{moves} moves")
         problems = page.evaluate(PROBLEMS)
         if problems:
-            _fail(f"{name} after moving the sliders:\n" + "\n".join(problems), page)
+            _fail(f"{name} after moving the controls:\n" + "\n".join(problems), page)
         page.screenshot(path=str(shots_dir / f"{notebook.stem}.png"))
     except BaseException:
         try:
@@ -338,6 +310,7 @@ def test_every_slider_moves_picture_and_readout(notebook, lab, page, shots_dir):
             log.write(f"{notebook.stem}: {', '.join(phases)}\n")
 
 
+@pytest.mark.timeout(600)  # the first test to use `lab` pays for starting the server
 def test_lab_uses_course_overrides(lab):
     """The server the test starts hands the page the course's settings (tools/lab_settings.py)."""
     from .jupyter_server import load_overrides_writer
@@ -346,4 +319,14 @@ def test_lab_uses_course_overrides(lab):
     for plugin, values in overrides.items():
         schema = lab.lab_setting(plugin)["schema"]["properties"]
         for key, value in values.items():
-            assert schema[key]["default"] == value, f"{plugin}:{key} default is {schema[key]['default']!r}, not {value!r}"
+            default = schema[key]["default"]
+            assert default == value, f"{plugin}:{key} default is {default!r}, not {value!r}"
+
+
+@pytest.mark.timeout(600)
+def test_lab_serves_the_learners_workspace(lab):
+    """The browser test's server is rooted at a workspace that tools/workspace.py set up, as `make lab`'s is."""
+    _, body = lab.api("GET", "/api/contents/lessons")
+    names = {item["name"] for item in body["content"]}
+    assert {p.name for p in NOTEBOOKS} <= names and "solutions" in names
+    assert (lab.root_dir / ".course-manifest.json").is_file()
