@@ -95,8 +95,8 @@ assert model.base_in_force == base_at(7001) and tuple(cos.shape) == (1, 1, D)
 # * **the length comes from the positions**: a decode step of one token at position 7000 counts
 #   as a call of length 7001 and grows the base.
 #
-# The same gap, measured over the whole range instead of one call: after a call of length l₁,
-# every later call of length l₂ in [L, l₁] keeps b'(l₁).
+# The same gap, measured over the whole range instead of one call: after a call of length
+# l₁ > L, every later call of length l₂ in [L, l₁] keeps b'(l₁).
 
 # %%
 gap_rows = 0
@@ -253,9 +253,10 @@ print(f"{checked} (prompt, neighbour, s) cases: batched base = base of the longe
 # %% [markdown]
 # **Padding counts in DeepSeek's code.** `kv_seq_len` is the padded width, pads included. Pad two
 # prompts of 3000 and 4000 tokens to a multiple of 512 (4608) and both cross L = 4096 in
-# DeepSeek's class, although neither prompt does. HF's usual left-padding position ids
-# (`attention_mask.cumsum(-1) - 1`) start every prompt at 0, so its length stays 4000; with plain
-# `arange` positions the pads would count there too.
+# DeepSeek's class, although neither prompt does. The position ids HF's generation derives from
+# the attention mask ([`attention_mask.cumsum(-1) - 1`](../SOURCES.md#hf-generation-position-ids))
+# start every prompt at 0, so its length stays 4000; with plain `arange` positions the pads would
+# count there too.
 
 # %%
 lengths, width = [3000, 4000], 4608
@@ -333,7 +334,8 @@ assert isinstance(error, KeyError)
 
 # %% [markdown]
 # **Trap 4: `rope_theta` and `factor` double-count when an override changes one of them.** A
-# common recipe for static NTK is to raise `rope_theta` to b · s^(D/(D−2)). Do that while the
+# common recipe for static NTK is to raise `rope_theta` to b · s^(D/(D−2))
+# ([exllama #126](../SOURCES.md#exllama-126)). Do that while the
 # config still says `"dynamic"` with the same factor, and past L the class scales the already
 # scaled base again: the base is off by exactly s^(D/(D−2)), at every length past L.
 

@@ -117,11 +117,11 @@ def test_vllm_rows_and_cache_bound():
 
 def test_left_padded_positions():
     ids, mask = batching.left_padded_batch([2, 4])
-    assert ids.tolist() == [[1, 1, 0, 1], [0, 1, 2, 3]] and mask.tolist() == [[0, 0, 1, 1], [1, 1, 1, 1]]
+    assert ids.tolist() == [[0, 0, 0, 1], [0, 1, 2, 3]] and mask.tolist() == [[0, 0, 1, 1], [1, 1, 1, 1]]
     ids, _ = batching.left_padded_batch([2, 4], mask_positions=False)
     assert ids.tolist() == [[0, 1, 2, 3], [0, 1, 2, 3]]
     ids, _ = batching.left_padded_batch([3], width=6)
-    assert ids.tolist() == [[1, 1, 1, 0, 1, 2]]
+    assert ids.tolist() == [[0, 0, 0, 0, 1, 2]]
     with pytest.raises(ValueError, match="width"):
         batching.left_padded_batch([5], width=4)
     with pytest.raises(ValueError, match="lengths"):
@@ -226,3 +226,35 @@ def test_engine_models_import_no_widget_stack():
             "print(sorted(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_config_api_fails_loudly_when_neither_api_works(monkeypatch):
+    from rope_course.engines import hf
+
+    def refuse(api, *args):
+        raise TypeError(f"{api} not understood")
+
+    hf.config_api.cache_clear()
+    monkeypatch.setattr(hf, "_build_config", refuse)
+    try:
+        with pytest.raises(RuntimeError, match="neither config API") as info:
+            hf.config_api()
+        assert "rope_parameters: TypeError" in str(info.value) and "rope_scaling: TypeError" in str(info.value)
+    finally:
+        monkeypatch.undo()
+        hf.config_api.cache_clear()
+    assert hf.config_api() in ("rope_parameters", "rope_scaling")
+
+
+def test_config_api_rejects_a_module_that_ignores_the_config(monkeypatch):
+    from rope_course.engines import hf
+
+    real = hf._build_config
+    hf.config_api.cache_clear()
+    monkeypatch.setattr(hf, "_build_config", lambda api, dim, L, base, s: real(api, dim, L, 10000.0, s))
+    try:
+        with pytest.raises(RuntimeError, match="not dynamic NTK with rope_theta 500"):
+            hf.config_api()
+    finally:
+        monkeypatch.undo()
+        hf.config_api.cache_clear()

@@ -5,7 +5,8 @@
   row gets the base of that length, and **padding counts** toward the trigger: a prompt of L
   tokens left-padded to L + 8 is rotated with b'(L + 8).
 * **Hugging Face** takes l = max(position_ids) + 1 over the batch (SOURCES.md#hf-32135). With the
-  usual left-padding position ids (`attention_mask.cumsum(-1) - 1`, pads set to 1) pads do not
+  position ids its generation derives from the mask (`attention_mask.cumsum(-1) - 1`, pads set to
+  0; SOURCES.md#hf-generation-position-ids) pads do not
   count, but the longest row still sets the base of every row. With plain `arange` positions
   (no mask-derived ids) they count as in DeepSeek.
 * **The per-request fix**: one length per row, so each prompt gets the base of its own length,
@@ -50,8 +51,9 @@ def left_padded_batch(lengths, mask_positions: bool = True, width=None) -> tuple
     """(position_ids, attention_mask) for prompts left-padded to `width` (default: the longest),
     shape (batch, width).
 
-    `mask_positions=True` gives HF generation's ids (cumsum of the mask minus 1, pads set to 1),
-    so each prompt's tokens sit at 0 .. n-1; `False` gives plain `arange(max)` for every row.
+    `mask_positions=True` gives HF generation's ids (cumsum of the mask minus 1, pads set to 0, as
+    transformers 5.24 does, SOURCES.md#hf-generation-position-ids), so each prompt's tokens sit at
+    0 .. n-1; `False` gives plain `arange(width)` for every row.
     """
     lengths = check_lengths(lengths)
     width = _check_width(width, lengths)
@@ -59,7 +61,7 @@ def left_padded_batch(lengths, mask_positions: bool = True, width=None) -> tuple
     for row, n in enumerate(lengths):
         mask[row, width - n:] = 1
     if mask_positions:
-        position_ids = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1)
+        position_ids = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 0)
     else:
         position_ids = torch.arange(width).expand(len(lengths), width).clone()
     return position_ids, mask

@@ -86,15 +86,18 @@ def config_api() -> str:
     a dynamic config each way; `RuntimeError` if neither gives a dynamic rotary module."""
     _, rotary_cls = _classes()
     problems = []
+    # A base other than transformers' default (10000), so that a silently ignored rope_theta fails.
+    probe_base = 500.0
     for api in ("rope_parameters", "rope_scaling"):
         try:
-            module = rotary_cls(_build_config(api, 8, 16, 10000.0, 2.0))
+            module = rotary_cls(_build_config(api, 8, 16, probe_base, 2.0))
         except Exception as exc:  # noqa: BLE001 - every failure is reported below
             problems.append(f"{api}: {type(exc).__name__}: {exc}")
             continue
-        if _is_dynamic_module(module, 8, 10000.0):
+        if _is_dynamic_module(module, 8, probe_base):
             return api
-        problems.append(f"{api}: built a module of rope_type {getattr(module, 'rope_type', None)!r}, not a dynamic one")
+        problems.append(f"{api}: built a module of rope_type {getattr(module, 'rope_type', None)!r} that is not "
+                        f"dynamic NTK with rope_theta {probe_base:g}")
     raise RuntimeError(
         f"transformers {transformers_version()}: neither config API builds a dynamic-NTK DeepseekV3RotaryEmbedding "
         f"({'; '.join(problems)}). The course is tested with transformers {TESTED_RANGE}."

@@ -74,7 +74,7 @@ class EnginesExplorer(Explorer):
         self.bars = ax.bar(x, result["bases"], width=0.6, color=colors, hatch=hatches, edgecolor=style.BLACK)
         for bar, label in zip(self.bars, ("alone = per-request fix", "DeepSeek, one kv_seq_len per batch",
                                           "HF, max(position_ids)+1 per batch", "vLLM before #41277 (constant)",
-                                          "vLLM after #41277 (served length)")):
+                                          "vLLM after #41277 (serves 16384)")):
             bar.set_label(label)
         (self.original,) = ax.plot([-0.5, len(x) - 0.5], [SETTING["base"]] * 2, color=style.REFERENCE, ls="--", lw=1.2,
                                    label="original base b = 10000")
