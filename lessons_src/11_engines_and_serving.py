@@ -354,8 +354,10 @@ for preset in (DEEPSEEK_V3, KIMI_K2_INSTRUCT):
 #
 # Every difference above is a named case in one table, `ENGINE_DIFFERENCES`, in one setting
 # (D = 64, b = 10⁴, L = 4096, s = 2; vLLM fixed serves 16384). Each row is measured now; its claim
-# is asserted here and in the tests. "HF" is transformers 4.x and 5.13 on, "HF 5.0-5.12" the
-# releases with the lost reset.
+# is asserted here and in the tests. "HF" is transformers 4.x and 5.13 on (4.52.4, 4.57.6, 5.13.0
+# and 5.24.0 tested), "HF 5.0-5.12" the model of the releases with the lost reset (it matches
+# the 5.0.0 release bit for bit; the course's authors checked that outside this notebook, since
+# only one version can be installed).
 
 # %%
 rows = measured_table()
@@ -428,8 +430,8 @@ explorer.show()
 #
 # * HF's module takes its length from `max(position_ids) + 1` over the batch, grows past the
 #   longest call, resets only strictly below L, and keeps the longest call's base for every call
-#   in [L, longest]; it computes cos/sin on every forward. 5.0-5.12 lost the reset
-#   (HF PR #46624); a long-then-short test catches it.
+#   in [L, longest]; it computes cos/sin on every forward. 5.0 to 5.12 lost the reset
+#   (HF PR #46624; 5.0.0 and 5.8.1-5.12.1 checked); a long-then-short test catches it.
 # * vLLM's "dynamic" NTK is one base per engine: b (s² − s + 1)^(D/(D−2)) before its fix, the served
 #   length's base after it, for short requests too. llama.cpp has none.
 # * One length per batch (DeepSeek's `kv_seq_len`, HF's max position id) gives a short prompt its
