@@ -235,3 +235,10 @@ def test_lab_settings_leave_an_unreadable_overrides_file_alone(tmp_path):
         with pytest.raises(error):
             lab_settings.write_overrides(tmp_path)
         assert (tmp_path / "overrides.json").read_text() == text
+
+
+def test_transformers_range_is_the_tested_one():
+    from rope_course.engines.hf import TESTED_RANGE
+
+    spec = pyproject_dependencies()["transformers"]
+    assert spec == "transformers" + TESTED_RANGE, (spec, TESTED_RANGE)
