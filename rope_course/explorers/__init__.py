@@ -6,9 +6,11 @@ Every module in this package is imported here, so `REGISTRY` lists every explore
 import importlib
 import pkgutil
 
+from . import style
 from .base import (
     REGISTRY,
     Explorer,
+    choice_buttons,
     format_number,
     int_choice_slider,
     log_spaced_ints,
@@ -17,12 +19,14 @@ from .base import (
 )
 
 for _module in pkgutil.iter_modules(__path__):
-    if _module.name != "base":
+    if _module.name not in ("base", "style"):
         importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = [
+    "style",
     "REGISTRY",
     "Explorer",
+    "choice_buttons",
     "format_number",
     "int_choice_slider",
     "log_spaced_ints",

@@ -2,14 +2,15 @@
 
 * `AttentionRangeExplorer` ("attention_range", lesson 06): for D = 64, b = 10^4, L = 4096, the
   largest angle each pair reaches in a window of `seq_len` tokens divided by the largest one it
-  reached in training, with no scaling and with dynamic NTK at `scaling_factor`.
+  reached in training, with no scaling and with dynamic NTK at `scaling_factor`, on a linear
+  axis with the line at 1 (`clock.FractionPanel`); the never-turned pairs are shaded.
 * `KVDriftExplorer` ("kv_drift", lesson 07): a prefill of up to L tokens, then one token per step
   up to `seq_len`, with post-RoPE caching: how far each cached key's angle is from the one the
   final base would give it.
 
 Both compute only what is drawn: 32 pairs, or a few hundred log-spaced key positions, whatever
-`seq_len` is. Only the curves, the seq_len marker and the title are animated (redrawn on a
-kept background, see base.py); axes, ticks and labels are fixed and drawn once.
+`seq_len` is. Only the curves, the seq_len marker, the live y axis and the title are animated
+(redrawn on a kept background, see base.py); the rest is drawn once.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from ..attention import angle_ranges
 from ..functional import dynamic_ntk_base
+from . import style
 from .base import Explorer, scaling_factor_slider, seq_len_slider
+from .clock import FractionPanel
 
 DIM = 64
 BASE = 10000.0
@@ -30,26 +32,13 @@ N_POINTS = 384  # sampled key positions for the kv_drift curves
 DRIFT_PAIRS = (31, 23, 16)
 
 
-def _few_ticks(ax, x, y) -> None:
-    """Fixed major ticks with plain-text labels and no minor ticks: tick labels are most of a
-    render's cost, and log axes would otherwise typeset every label as mathtext."""
-    ax.xaxis.set_major_locator(FixedLocator(x))
-    ax.yaxis.set_major_locator(FixedLocator(y))
-    ax.xaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in x]))
-    ax.yaxis.set_major_formatter(FixedFormatter([f"{v:g}" for v in y]))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_minor_locator(NullLocator())
-
-
-def _color_key(ax, items, y0: float) -> None:
-    """Curve names as colored text: drawn like a legend, for less of the render's text work."""
-    for j, (label, color) in enumerate(items):
-        ax.text(0.015, y0 + 0.1 * j, label, color=color, fontsize=8, transform=ax.transAxes)
-
-
 class AttentionRangeExplorer(Explorer):
     name = "attention_range"
-    figsize = (7.0, 2.8)
+    figsize = style.figsize(3.8)
+    SERIES = {
+        "no scaling": dict(color=style.PLAIN, marker="s", ms=4, lw=1.5),
+        "dynamic NTK": dict(color=style.DYNAMIC, marker="o", ms=4, lw=1.5),
+    }
 
     def make_controls(self):
         return {
@@ -86,31 +75,27 @@ class AttentionRangeExplorer(Explorer):
 
     @staticmethod
     def _title(result):
-        return f"seq_len {result['seq_len']}  s {result['scaling_factor']:.2f}"
+        return f"seq_len = {result['seq_len']}, scaling_factor = {result['scaling_factor']:.2f}"
+
+    def _ratios(self, result):
+        plain, dynamic = self.SERIES
+        return {plain: result["plain_ratio"], dynamic: result["dynamic_ratio"]}
 
     def draw(self, fig, result):
         ax = fig.add_subplot()
         pairs = np.arange(DIM // 2)
         first_uncycled = int(np.argmin(result["cycled"])) if not result["cycled"].all() else DIM // 2
-        ax.axvspan(first_uncycled - 0.5, DIM // 2 - 0.5, color="0.9", lw=0)
-        ax.axhline(1.0, color="gray", lw=1, ls="--")
-        (self.plain_line,) = ax.plot(pairs, result["plain_ratio"], color="0.5", lw=1.5, label="no scaling")
-        (self.dyn_line,) = ax.plot(pairs, result["dynamic_ratio"], ".-", color="tab:blue", lw=1.5, ms=4,
-                                   label="dynamic NTK")
-        ax.set_yscale("log")
-        ax.set_ylim(0.01, 64)
-        ax.set_xlim(-0.5, DIM // 2 - 0.5)
-        _few_ticks(ax, x=[0, 8, 16, 24, 31], y=[0.01, 0.1, 1, 10])
-        ax.set_xlabel("pair i")
-        ax.set_ylabel("max angle / trained")
-        _color_key(ax, [("no scaling", "0.5"), ("dynamic NTK", "tab:blue")], y0=0.06)
-        self.title = ax.set_title(self._title(result), fontsize=9)
-        self.animate(self.plain_line, self.dyn_line, self.title)
+        ax.axvspan(first_uncycled - 0.5, DIM // 2 - 0.5, color=style.BAND, lw=0, label="never turned in training")
+        self.panel = FractionPanel(ax, pairs, self.SERIES, pair_ticks=[0, 8, 16, 24, 31],
+                                   xlabel="pair i (0 = highest frequency)")
+        self.panel.update(self._ratios(result))
+        style.legend(ax, ncols=4)
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
+        self.animate(*self.panel.artists, self.title, rarely=self.panel.rare_artists)
 
     def redraw(self, result):
-        self.plain_line.set_ydata(result["plain_ratio"])
-        self.dyn_line.set_ydata(result["dynamic_ratio"])
+        self.panel.update(self._ratios(result))
         self.title.set_text(self._title(result))
 
 
@@ -156,7 +141,7 @@ def kv_drift(seq_len: int, scaling_factor: float, dim: int = DIM, base: float = 
 
 class KVDriftExplorer(Explorer):
     name = "kv_drift"
-    figsize = (7.0, 2.8)
+    figsize = style.figsize(3.8)
 
     def make_controls(self):
         return {
@@ -183,7 +168,7 @@ class KVDriftExplorer(Explorer):
 
     @staticmethod
     def _title(result):
-        return f"seq_len {result['seq_len']}  s {result['scaling_factor']:.2f}"
+        return f"seq_len = {result['seq_len']}, scaling_factor = {result['scaling_factor']:.2f}"
 
     @staticmethod
     def _masked(errors):
@@ -191,26 +176,28 @@ class KVDriftExplorer(Explorer):
 
     def draw(self, fig, result):
         ax = fig.add_subplot()
-        colors = ("tab:blue", "tab:orange", "tab:green")
+        colors = (style.BLUE, style.ORANGE, style.GREEN)
+        styles = ("-", "--", "-.")
         self.lines = []
-        for j, (pair, color) in enumerate(zip(result["pairs"], colors)):
-            (line,) = ax.plot(result["positions"], self._masked(result["errors"][:, j]), color=color, lw=1.5,
-                              label=f"i={pair}")
+        for j, (pair, color, ls) in enumerate(zip(result["pairs"], colors, styles)):
+            (line,) = ax.plot(result["positions"], self._masked(result["errors"][:, j]), color=color, ls=ls, lw=1.8,
+                              label=f"pair {pair}")
             self.lines.append(line)
-        ax.axvline(L, color="gray", lw=1, ls="--")
-        self.seq_marker = ax.axvline(result["seq_len"], color="tab:red", lw=1)
+        ax.axvline(L, color=style.REFERENCE, lw=1.2, ls="--", label=f"L = {L}")
+        self.seq_marker = ax.axvline(result["seq_len"], color=style.BEYOND, lw=1.5, label="seq_len")
+        ax.axhline(np.pi, color=style.REFERENCE, lw=1.2, ls=":", label="pi (completely wrong)")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlim(16, 131072)
         ax.set_ylim(1e-6, 10)
-        ax.axhline(np.pi, color="gray", lw=1, ls=":")
-        _few_ticks(ax, x=[16, 256, 4096, 65536], y=[1e-6, 1e-4, 0.01, 1])
-        ax.set_xlabel("key position")
-        ax.set_ylabel("angle error (rad)")
-        _color_key(ax, [(line.get_label(), line.get_color()) for line in self.lines], y0=0.06)
-        self.title = ax.set_title(self._title(result), fontsize=9)
-        self.animate(*self.lines, self.seq_marker, self.title)
+        style.plain_ticks(ax.xaxis, [16, 256, 4096, 65536])
+        style.plain_ticks(ax.yaxis, [1e-6, 1e-4, 0.01, 1], ["1e-6", "1e-4", "0.01", "1"])
+        ax.set_xlabel("key position (log scale; prefill of min(seq_len, L), then one token per step)")
+        ax.set_ylabel("angle error (rad, log scale)")
+        style.legend(ax, ncols=3)
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
+        self.animate(*self.lines, self.seq_marker, self.title)
 
     def redraw(self, result):
         for j, line in enumerate(self.lines):

@@ -5,6 +5,9 @@ a(l) = 1 + s(l/L - 1) (facts §2.2). Pair i's frequency then changes by the rati
 inv_freq'[i] / inv_freq[i] = a^(-2i/(D-2)): 1 for the highest pair (i = 0) and exactly 1/a for
 the lowest (i = D/2 - 1), like linear interpolation by a. Only D/2 numbers per curve are
 computed, so an update is cheap at any seq_len.
+
+Both axes are logarithmic on purpose: the ratio a^(-2i/(D-2)) is a straight line there (one
+factor per pair) and runs over up to three decades; wavelengths run over nine.
 """
 
 from __future__ import annotations
@@ -14,10 +17,8 @@ import math
 import numpy as np
 
 from ..functional import dynamic_ntk_base, inv_freq_for_base, ntk_bracket
+from . import style
 from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_slider
-from matplotlib.ticker import MaxNLocator
-
-from .timeline import plain_log_ticks
 
 __all__ = ["pair_ratios", "DynamicBaseExplorer"]
 
@@ -32,7 +33,7 @@ def pair_ratios(bracket: float, dim: int) -> np.ndarray:
 
 class DynamicBaseExplorer(Explorer):
     name = "dynamic_base"
-    figsize = (7.5, 2.8)
+    figsize = style.figsize(3.9)
 
     def make_controls(self):
         return {
@@ -76,37 +77,43 @@ class DynamicBaseExplorer(Explorer):
 
     def draw(self, fig, result):
         ax1, ax2 = fig.subplots(1, 2)
-        (self.ratio_line,) = ax1.plot(result["pairs"], result["ratio"], "o-", ms=3, color="tab:red", label="dynamic NTK")
-        (self.linear_line,) = ax1.plot(result["pairs"], np.full(len(result["pairs"]), result["linear_ratio"]),
-                                       "--", color="tab:gray", label="linear interp. by a (1/a)")
+        pairs = result["pairs"]
+        (self.ratio_line,) = ax1.plot(pairs, result["ratio"], "o-", ms=4, color=style.DYNAMIC, label="dynamic NTK")
+        (self.linear_line,) = ax1.plot(pairs, np.full(len(pairs), result["linear_ratio"]), "--", color=style.PI,
+                                       label="interpolation by a (1/a)")
         ax1.set_yscale("log")
         ax1.set_ylim(5e-4, 1.5)
-        plain_log_ticks(ax1.yaxis, [1e-3, 1e-2, 0.1, 1])
-        ax1.set_xlim(-1, result["dim"] // 2)
-        ax1.set_xlabel("pair i (red: dynamic NTK, dashed: linear 1/a)", fontsize=8)
+        style.plain_ticks(ax1.yaxis, [1e-3, 1e-2, 0.1, 1], ["0.001", "0.01", "0.1", "1"])
         ax1.set_ylabel("inv_freq' / inv_freq")
-        self.text = ax1.text(0.98, 0.95, "", transform=ax1.transAxes, ha="right", va="top", fontsize=8)
-        (self.wl_orig,) = ax2.plot(result["pairs"], result["wavelength_original"], color="tab:gray", label="original")
-        (self.wl_new,) = ax2.plot(result["pairs"], result["wavelength_new"], color="tab:red", label="after rebuild")
-        self.l_line = ax2.axhline(result["max_position_embeddings"], color="tab:blue", ls="--", lw=1, label="L (trained)")
-        self.s_line = ax2.axhline(result["seq_len"], color="tab:green", ls=":", lw=1.2, label="seq_len")
+        (self.wl_orig,) = ax2.plot(pairs, result["wavelength_original"], color=style.PLAIN, label="original")
+        (self.wl_new,) = ax2.plot(pairs, result["wavelength_new"], color=style.DYNAMIC, ls="-.",
+                                  label="after the rebuild")
+        self.l_line = ax2.axhline(result["max_position_embeddings"], color=style.REFERENCE, ls="--", lw=1.5,
+                                  label="L (trained)")
+        self.s_line = ax2.axhline(result["seq_len"], color=style.GREEN, ls=":", lw=2, label="seq_len")
         ax2.set_yscale("log")
-        ax2.set_ylim(1, 1e9)
-        plain_log_ticks(ax2.yaxis, [1, 1e3, 1e6, 1e9], "{:.0e}")
-        for ax in (ax1, ax2):
-            ax.xaxis.set_major_locator(MaxNLocator(4, integer=True))
-        ax2.set_xlim(-1, result["dim"] // 2)
-        ax2.set_xlabel("pair i (gray old, red new; blue L, green seq_len)", fontsize=8)
+        ax2.set_ylim(1, 1e8)
+        style.plain_ticks(ax2.yaxis, [1, 1e2, 1e4, 1e6, 1e8])
         ax2.set_ylabel("wavelength (tokens)")
-        self._set_text(result)
+        for ax in (ax1, ax2):
+            self._set_pair_axis(ax, result["dim"])
+            ax.set_xlabel("pair i (0 = highest frequency)")
+            style.legend(ax, ncols=2)
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
-        self.animate(self.ratio_line, self.linear_line, self.wl_orig, self.wl_new, self.l_line, self.s_line, self.text)
+        self.animate(self.ratio_line, self.linear_line, self.wl_orig, self.wl_new, self.l_line, self.s_line, self.title)
 
-    def _set_text(self, result):
-        self.text.set_text(
-            f"seq_len={result['seq_len']}  s={result['scaling_factor']:.2f}\n"
-            f"b'={result['new_base']:.6g}  a={result['bracket']:.4g}"
-        )
+    @staticmethod
+    def _set_pair_axis(ax, dim):
+        last = dim // 2 - 1
+        step = max(1, (dim // 2) // 4)
+        ax.set_xlim(-0.8, last + 0.8)
+        style.plain_ticks(ax.xaxis, [*(t for t in range(0, last, step) if last - t >= step / 2), last])
+
+    @staticmethod
+    def _title(result):
+        return (f"seq_len = {result['seq_len']}, s = {result['scaling_factor']:.2f}: "
+                f"a = {result['bracket']:.6g}, b' = {result['new_base']:.6g}")
 
     def redraw(self, result):
         pairs = result["pairs"]
@@ -116,9 +123,8 @@ class DynamicBaseExplorer(Explorer):
         self.wl_new.set_data(pairs, result["wavelength_new"])
         self.l_line.set_ydata([result["max_position_embeddings"]] * 2)
         self.s_line.set_ydata([result["seq_len"]] * 2)
-        xlim = (-1, result["dim"] // 2)
-        if self.fig.axes[0].get_xlim() != xlim:  # dim moved: the axes themselves change
+        if self.fig.axes[0].get_xlim()[1] != result["dim"] // 2 - 1 + 0.8:  # dim moved: the axes change
             for ax in self.fig.axes:
-                ax.set_xlim(*xlim)
-            self.invalidate_background()
-        self._set_text(result)
+                self._set_pair_axis(ax, result["dim"])
+            self.relayout()  # the new tick labels take other room
+        self.title.set_text(self._title(result))

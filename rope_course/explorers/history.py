@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ..calls import simulate_calls
 from ..functional import cos_sin_tables, inv_freq_for_base
 from ..hf_reset import HFDynamicRope
+from . import style
 from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_slider
-from ..calls import simulate_calls
 
 __all__ = ["later_call_tables", "HistoryExplorer"]
 
@@ -49,7 +50,7 @@ def later_call_tables(seq_len, later_len, scaling_factor, dim=HISTORY_DIM, max_p
 
 class HistoryExplorer(Explorer):
     name = "history"
-    figsize = (7.5, 2.8)
+    figsize = style.figsize(3.6)
 
     def make_controls(self):
         return {
@@ -93,30 +94,39 @@ class HistoryExplorer(Explorer):
     def draw(self, fig, result):
         ax = fig.add_subplot()
         pos, c = result["positions"], result["curves"]
-        (self.fresh,) = ax.plot(pos, c["fresh"], color="tab:gray", lw=3, alpha=0.6, label="fresh module")
-        (self.deepseek,) = ax.plot(pos, c["deepseek"], color="tab:red", lw=1.2, label="DeepSeek after the earlier call")
-        (self.hf,) = ax.plot(pos, c["hf"], color="tab:blue", lw=1, ls="--", label="HF rule after the earlier call")
-        ax.set_xlim(0, 4096)
-        ax.set_ylim(-1.1, 1.9)
-        ax.set_yticks([-1, 0, 1])
-        ax.set_xticks([0, 1024, 2048, 3072, 4096])
-        ax.set_xlabel(f"position p in the later call, pair i = {SHOWN_PAIR} "
-                      "(gray: fresh, red: DeepSeek after the earlier call, blue dashed: HF rule)", fontsize=8)
+        (self.fresh,) = ax.plot(pos, c["fresh"], color=style.REFERENCE, lw=4, alpha=0.6, label="fresh module")
+        (self.deepseek,) = ax.plot(pos, c["deepseek"], color=style.BEYOND, lw=1.8,
+                                   label="DeepSeek after the earlier call")
+        (self.hf,) = ax.plot(pos, c["hf"], color=style.BLUE, lw=1.8, ls="--", label="HF rule after the earlier call")
+        self._set_x_axis(ax, result["later_len"])
+        ax.set_ylim(-1.1, 1.1)
+        style.plain_ticks(ax.yaxis, [-1, 0, 1])
+        ax.set_xlabel(f"position p in the later call (pair i = {SHOWN_PAIR})")
         ax.set_ylabel("cos(p * inv_freq[i])")
-        self.text = ax.text(0.01, 0.97, "", transform=ax.transAxes, ha="left", va="top", fontsize=8)
-        self._set_text(result)
+        style.legend(ax)
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
-        self.animate(self.fresh, self.deepseek, self.hf, self.text)
+        self.animate(self.fresh, self.deepseek, self.hf, self.title)
 
-    def _set_text(self, result):
-        self.text.set_text(
-            f"earlier seq_len={result['seq_len']}, later_len={result['later_len']}, s={result['scaling_factor']:.2f}; "
-            f"HF: {result['hf_rule']}\nmax|diff| DeepSeek={result['deepseek_diff']:.3g}  HF={result['hf_diff']:.3g}"
-        )
+    @staticmethod
+    def _set_x_axis(ax, later_len):
+        """The later call's positions fill the width (only later_len moves this axis)."""
+        ax.set_xlim(0, later_len)
+        ticks = style.nice_ticks(later_len, 6)
+        style.plain_ticks(ax.xaxis, ticks, [f"{t:g}" for t in ticks])
+
+    @staticmethod
+    def _title(result):
+        return (f"earlier seq_len = {result['seq_len']}, later_len = {result['later_len']}, "
+                f"s = {result['scaling_factor']:.2f}; HF: {result['hf_rule']}")
 
     def redraw(self, result):
         pos, c = result["positions"], result["curves"]
         self.fresh.set_data(pos, c["fresh"])
         self.deepseek.set_data(pos, c["deepseek"])
         self.hf.set_data(pos, c["hf"])
-        self._set_text(result)
+        ax = self.fig.axes[0]
+        if ax.get_xlim()[1] != result["later_len"]:
+            self._set_x_axis(ax, result["later_len"])
+            self.relayout()
+        self.title.set_text(self._title(result))

@@ -4,18 +4,18 @@ For positions up to `seq_len` (at most 512 of them, evenly spaced, always includ
 the angle p * inv_freq[i] is computed as the cache builder computes it, in float32 (positions and
 inv_freq float32) and in a module cast to bf16 (positions from `arange(seq_len, dtype=bf16)`,
 inv_freq rounded to bf16, product in bf16), and compared with p * b^(-2i/D) in float64.
-Picture (log scale, per pair): blue solid float32, orange dashed bf16, gray dotted the float32
-bound (seq_len - 1) * inv_freq[i] * 2^-22.
+Picture (log scale, per pair: the errors span eleven decades): blue solid float32, orange
+dashed bf16, gray dotted the float32 bound (seq_len - 1) * inv_freq[i] * 2^-22.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from ..cost import float32_angle_error
 from ..functional import inv_freq_for_base
+from . import style
 from .base import Explorer, seq_len_slider
 
 DIM = 64
@@ -41,7 +41,7 @@ def bf16_angle_error(base: float, dim: int, seq_len: int, positions: torch.Tenso
 
 class PrecisionExplorer(Explorer):
     name = "precision"
-    figsize = (7.0, 2.8)
+    figsize = style.figsize(3.6)
 
     def make_controls(self):
         return {"seq_len": seq_len_slider(2048, extra=(257, 258))}
@@ -74,26 +74,30 @@ class PrecisionExplorer(Explorer):
     def draw(self, fig, result):
         ax = fig.add_subplot()
         (self.f32_line,) = ax.plot(result["pairs"], np.maximum(result["float32"], FLOOR), "-",
-                                   color="tab:blue", label="float32 module")
+                                   color=style.BLUE, label="float32 module")
         (self.b16_line,) = ax.plot(result["pairs"], np.maximum(result["bf16"], FLOOR), "--",
-                                   color="tab:orange", label="module cast to bf16")
+                                   color=style.ORANGE, label="module cast to bf16")
+        # The float32 bound (seq_len - 1) * inv_freq[i] * 2^-22 (lesson 08): grows with every
+        # seq_len step, so each slider move changes the picture.
+        (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color=style.REFERENCE,
+                                     lw=2, label="float32 bound")
         ax.set_yscale("log")
         ax.set_ylim(FLOOR / 2, 3e3)
-        ax.yaxis.set_major_locator(FixedLocator([1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2]))
-        ax.yaxis.set_major_formatter(FixedFormatter(["1e-8", "1e-6", "1e-4", "0.01", "1", "100"]))
-        ax.yaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_locator(FixedLocator([0, 8, 16, 24, 31]))
-        ax.set_xlabel("pair i (0 = highest frequency)")
-        ax.set_ylabel("angle error (rad)")
-        # The float32 bound (seq_len - 1) * inv_freq[i] * 2^-22 (lesson 08): grows with every
-        # seq_len step, so each slider move changes the picture without a costly text artist.
-        (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color="gray", lw=1,
-                                     label="float32 bound")
-        ax.legend(fontsize=7, loc="upper right", ncol=3)  # static: drawn once with the axes
+        style.plain_ticks(ax.yaxis, [1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2], ["1e-8", "1e-6", "1e-4", "0.01", "1", "100"])
+        style.plain_ticks(ax.xaxis, [0, 8, 16, 24, 31])
+        ax.set_xlabel("pair i (0 = highest frequency); an error of exactly 0 is drawn at 1e-9")
+        ax.set_ylabel("angle error (rad, log)")
+        style.legend(ax)
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
-        self.animate(self.f32_line, self.b16_line, self.bound_line)
+        self.animate(self.f32_line, self.b16_line, self.bound_line, self.title)
+
+    @staticmethod
+    def _title(result):
+        return f"seq_len = {result['seq_len']}"
 
     def redraw(self, result):
         self.f32_line.set_ydata(np.maximum(result["float32"], FLOOR))
         self.b16_line.set_ydata(np.maximum(result["bf16"], FLOOR))
         self.bound_line.set_ydata(np.maximum(result["bound"], FLOOR))
+        self.title.set_text(self._title(result))

@@ -6,11 +6,14 @@ picture has two panels:
 
 * left, a unit circle: where the unit vector (1, 0) of a few pairs lands at position p (the
   angle modulo 2*pi, which is all the dot product can see);
-* right, the unwrapped angle p * inv_freq[i] in turns for every pair, under plain RoPE
-  (base 10000) and under dynamic NTK with `max_position_embeddings` L = 4096 and the chosen
-  `scaling_factor`, against the largest angle each pair ever reached inside the trained window
-  (position L - 1). Past L the plain angles of the slow pairs leave the trained range; the
-  dynamic base pulls the slowest pair back exactly to it when s = 1.
+* right, for the pairs that never completed a turn in training (wavelength > L; pairs 23..31
+  at D = 64, L = 4096), the largest angle at p divided by the largest angle inside the
+  trained window (position L - 1), under plain RoPE (base 10000) and under dynamic NTK with
+  L = 4096 and the chosen `scaling_factor`, on a linear axis with the line at 1. Pairs that
+  wrapped in training have no "trained maximum" that matters (they saw every angle), so they
+  are not drawn. Plain RoPE takes every slow pair to (l-1)/(L-1) of its range; dynamic NTK at
+  s = 1 brings the slowest back to 1 (up to the one-position offset) and leaves the others
+  above it (up to 1.196 at l = 2L), larger s squeezes them below it.
 
 `compute` is pure and only does 32-element arithmetic, so a slider move is cheap at any length.
 """
@@ -21,15 +24,18 @@ import math
 
 import numpy as np
 
+from ..angles import never_turned, trained_range_fraction
 from ..functional import dynamic_ntk_base, inv_freq_for_base
+from . import style
 from .base import Explorer, format_number, scaling_factor_slider, seq_len_slider
+from .clock import FractionPanel
 
 ROTATION_DIM = 64
 ROTATION_BASE = 10000
 ROTATION_L = 4096
 # The pairs drawn on the unit circle: the fastest, three in between, the slowest.
 CIRCLE_PAIRS = (0, 8, 16, 24, 31)
-_COLORS = ("tab:red", "tab:orange", "tab:green", "tab:blue", "tab:purple")
+_COLORS = (style.VERMILLION, style.ORANGE, style.GREEN, style.SKY_BLUE, style.PURPLE)
 
 
 def pair_angles(position: int, inv_freq) -> np.ndarray:
@@ -52,6 +58,7 @@ def rotation_state(seq_len: int, scaling_factor: float = 1.0, dim: int = ROTATIO
     plain = pair_angles(position, inv_plain)
     dynamic = pair_angles(position, inv_dyn)
     trained = pair_angles(max_position_embeddings - 1, inv_plain)
+    slow = never_turned(trained)
     return {
         "seq_len": seq_len,
         "scaling_factor": float(scaling_factor),
@@ -65,16 +72,23 @@ def rotation_state(seq_len: int, scaling_factor: float = 1.0, dim: int = ROTATIO
         "lowest_plain": float(plain[-1]),
         "lowest_dynamic": float(dynamic[-1]),
         "lowest_trained": float(trained[-1]),
+        "slow_pairs": np.flatnonzero(slow),
+        "fraction_plain": trained_range_fraction(plain[slow], trained[slow]),
+        "fraction_dynamic": trained_range_fraction(dynamic[slow], trained[slow]),
     }
 
 
 class RotationExplorer(Explorer):
     name = "rotation"
-    figsize = (8.0, 3.2)
+    figsize = style.figsize(3.8)
+    SERIES = {
+        "plain RoPE": dict(color=style.PLAIN, marker="s", ls="-"),
+        "dynamic NTK": dict(color=style.DYNAMIC, marker="o", ls="-"),
+    }
 
     def make_controls(self):
         return {
-            "seq_len": seq_len_slider(16384, lo=2, extra=(ROTATION_L, ROTATION_L + 1)),
+            "seq_len": seq_len_slider(8192, lo=2, extra=(ROTATION_L, ROTATION_L + 1)),
             "scaling_factor": scaling_factor_slider(1.0),
         }
 
@@ -90,52 +104,37 @@ class RotationExplorer(Explorer):
             "base used": result["base"],
             "slowest pair, plain (rad)": result["lowest_plain"],
             "slowest pair, dynamic (rad)": result["lowest_dynamic"],
+            "largest fraction, dynamic": float(result["fraction_dynamic"].max()),
         }
 
-    @staticmethod
-    def _log_turns(angles):
-        """log10 of the angle in turns; position 0 (no turn at all) is left undrawn."""
-        turns = np.asarray(angles) / (2 * math.pi)
-        with np.errstate(divide="ignore"):
-            return np.where(turns > 0, np.log10(np.where(turns > 0, turns, 1.0)), np.nan)
+    def _fractions(self, result):
+        plain, dynamic = self.SERIES
+        return {plain: result["fraction_plain"], dynamic: result["fraction_dynamic"]}
 
     def draw(self, fig, result):
-        # Kept cheap to render: fixed ticks with plain labels (a log axis lays out many
-        # mathtext labels on every frame), few text artists, no legend on the circle.
-        circle_ax, turns_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2.4]})
+        circle_ax, fraction_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2.2]})
         theta = np.linspace(0, 2 * math.pi, 97)
-        circle_ax.plot(np.cos(theta), np.sin(theta), color="0.8", lw=1)
+        circle_ax.plot(np.cos(theta), np.sin(theta), color=style.BAND, lw=1.5, gid=style.DECORATION)
         self.spokes = []
         for pair, color in zip(CIRCLE_PAIRS, _COLORS):
             angle = result["wrapped_dynamic"][pair]
             (line,) = circle_ax.plot([0, math.cos(angle)], [0, math.sin(angle)], "-o", color=color,
-                                     markevery=[1], lw=1.5, ms=5)
+                                     markevery=[1], lw=2, ms=6, label=f"pair {pair}")
             self.spokes.append((pair, line))
         circle_ax.set_xlim(-1.15, 1.15)
         circle_ax.set_ylim(-1.15, 1.15)
         circle_ax.set_aspect("equal")
-        circle_ax.set_xticks([])
-        circle_ax.set_yticks([])
-        circle_ax.set_title("pairs 0 8 16 24 31 at p\n(red to purple)", fontsize=7)
+        circle_ax.set_axis_off()
+        circle_ax.set_title("(1, 0) at p, dynamic NTK")
+        style.legend(circle_ax, where="right")
 
-        pairs = result["pairs"]
-        (self.plain_line,) = turns_ax.plot(pairs, self._log_turns(result["angles_plain"]), ".-", color="0.55",
-                                           lw=1, ms=3, label="plain RoPE")
-        (self.dynamic_line,) = turns_ax.plot(pairs, self._log_turns(result["angles_dynamic"]), ".-",
-                                             color="tab:blue", lw=1.2, ms=3, label="dynamic NTK, L = 4096")
-        turns_ax.plot(pairs, self._log_turns(result["angles_trained"]), "--", color="tab:green", lw=1,
-                      label="trained max (p = L - 1)")
-        turns_ax.set_ylim(-6.5, 4.7)
-        turns_ax.set_yticks([-6, -3, 0, 3], ["1e-6", "1e-3", "1", "1e3"])
-        turns_ax.set_xticks([0, 8, 16, 24, 31])
-        turns_ax.set_xlabel("pair index i (0 = highest frequency)", fontsize=8)
-        turns_ax.set_ylabel("turns at p (log)", fontsize=8)
-        turns_ax.tick_params(labelsize=7)
-        turns_ax.legend(fontsize=6, loc="upper right")
-        self.text = turns_ax.text(0.02, 0.04, self._caption(result), transform=turns_ax.transAxes, fontsize=7)
-        self.animate(*(line for _, line in self.spokes), self.plain_line, self.dynamic_line, self.text)
+        self.panel = FractionPanel(fraction_ax, result["slow_pairs"], self.SERIES)
+        self.panel.update(self._fractions(result))
+        style.legend(fraction_ax)
+        self.title = style.readout_title(fig, self._caption(result))
         fig.tight_layout()
-
+        self.animate(*(line for _, line in self.spokes), *self.panel.artists, self.title,
+                     rarely=self.panel.rare_artists)
 
     @staticmethod
     def _caption(result):
@@ -146,6 +145,5 @@ class RotationExplorer(Explorer):
         for pair, line in self.spokes:
             angle = result["wrapped_dynamic"][pair]
             line.set_data([0, math.cos(angle)], [0, math.sin(angle)])
-        self.plain_line.set_ydata(self._log_turns(result["angles_plain"]))
-        self.dynamic_line.set_ydata(self._log_turns(result["angles_dynamic"]))
-        self.text.set_text(self._caption(result))
+        self.panel.update(self._fractions(result))
+        self.title.set_text(self._caption(result))

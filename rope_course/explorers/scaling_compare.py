@@ -1,10 +1,11 @@
 """Lesson 09's explorer: linear, NTK-aware (fixed), dynamic NTK and YaRN frequencies side by side.
 
-The picture: wavelengths 2*pi/inv_freq' (log scale) against the pair index i (0 = highest
-frequency) for each method and the original (black), with the original context L (dashed) and
-the requested length `seq_len` (red line). The readout gives the bases, YaRN's range and
-temperature, and each method's ratio inv_freq'/inv_freq at the lowest pair. All four methods use the same factor s; YaRN uses
-DeepSeek-V3's betas (32/1) with L0 = L. Only 32 points per curve are computed per update.
+The picture: wavelengths 2*pi/inv_freq' (log scale: they span six decades) against the pair
+index i (0 = highest frequency) for each method and the original (black), with the original
+context L (grey, dashed) and the requested length `seq_len` (vermillion, dotted). The readout
+gives the bases, YaRN's range and temperature, and each method's ratio inv_freq'/inv_freq at
+the lowest pair. All four methods use the same factor s; YaRN uses DeepSeek-V3's betas (32/1)
+with L0 = L. Only 32 points per curve are computed per update.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from ..functional import dynamic_ntk_base, ntk_bracket
 from ..yarn import yarn_find_correction_range, yarn_get_mscale, yarn_inv_freq
+from . import style
 from .base import Explorer, scaling_factor_slider, seq_len_slider
 
 DIM = 64
@@ -42,16 +43,9 @@ def scaling_ratios(seq_len: int, scaling_factor: float, dim: int = DIM, base: fl
     }
 
 
-def _fixed_ticks(ax, values, labels):
-    ax.yaxis.set_major_locator(FixedLocator(values))
-    ax.yaxis.set_major_formatter(FixedFormatter(labels))
-    ax.yaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_locator(FixedLocator([0, 8, 16, 24, 31]))
-
-
 class ScalingCompare(Explorer):
     name = "scaling_compare"
-    figsize = (7.0, 2.8)
+    figsize = style.figsize(3.9)
 
     def make_controls(self):
         return {
@@ -76,7 +70,8 @@ class ScalingCompare(Explorer):
             "max_position_embeddings": max_position_embeddings,
             "dynamic_base": dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, scaling_factor),
             "ntk_base": base * float(scaling_factor) ** (dim / (dim - 2)),
-            "bracket": ntk_bracket(seq_len, max_position_embeddings, scaling_factor) if seq_len > max_position_embeddings else 1.0,
+            "bracket": (ntk_bracket(seq_len, max_position_embeddings, scaling_factor)
+                        if seq_len > max_position_embeddings else 1.0),
             "yarn_low": low,
             "yarn_high": high,
             "yarn_softmax_factor": yarn_get_mscale(scaling_factor, 1.0) ** 2,
@@ -99,31 +94,32 @@ class ScalingCompare(Explorer):
         # One axes: the per-pair ratio picture is these curves divided by the black one (lesson
         # 09 draws it). Axes, ticks and the legend are static, drawn once (see Explorer.render_png).
         ax = fig.add_subplot()
-        colors = {"linear": "tab:orange", "NTK-aware": "tab:green", "dynamic NTK": "tab:blue", "YaRN": "tab:purple"}
+        colors = {"linear": style.PI, "NTK-aware": style.NTK_AWARE, "dynamic NTK": style.DYNAMIC, "YaRN": style.YARN}
         styles = {"linear": "-", "NTK-aware": "--", "dynamic NTK": "-", "YaRN": "-."}
         self.wave_lines = {}
         i = result["pairs"]
-        ax.plot(i, result["original_wavelength"], color="black", lw=1, label="original")
+        ax.plot(i, result["original_wavelength"], color=style.PLAIN, lw=1.2, label="original")
         for k in METHODS:
-            (self.wave_lines[k],) = ax.plot(i, result["wavelengths"][k], styles[k], color=colors[k], label=k, lw=1.5)
+            (self.wave_lines[k],) = ax.plot(i, result["wavelengths"][k], styles[k], color=colors[k], label=k)
+        ax.axhline(result["max_position_embeddings"], color=style.REFERENCE, ls="--", lw=1.2, label="trained L")
+        self.seq_line = ax.axhline(result["seq_len"], color=style.BEYOND, ls=":", lw=2, label="seq_len")
         ax.set_yscale("log")
         ax.set_ylim(3, 3e7)
-        _fixed_ticks(ax, [10, 1e3, 1e5, 1e7], ["10", "1e3", "1e5", "1e7"])
-        ax.axhline(result["max_position_embeddings"], color="gray", ls="--", lw=1, label="trained L")
-        self.seq_line = ax.axhline(result["seq_len"], color="tab:red", lw=1, label="seq_len")
-        ax.legend(fontsize=7, loc="lower right", ncol=2)
-        ax.set_xlabel("pair i (0 = highest frequency)")
-        ax.set_ylabel("wavelength (tokens)")
-        self.label = ax.text(0.02, 0.95, "", transform=ax.transAxes, fontsize=8, va="top")
-        self._set_label(result)
+        style.plain_ticks(ax.yaxis, [10, 1e3, 1e5, 1e7], ["10", "1000", "100k", "10M"])
+        style.plain_ticks(ax.xaxis, [0, 8, 16, 24, 31])
+        ax.set_xlabel("pair i (0 = highest frequency); every method uses the same scaling_factor")
+        ax.set_ylabel("wavelength (tokens, log scale)")
+        style.legend(ax, where="right")
+        self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
-        self.animate(*self.wave_lines.values(), self.seq_line, self.label)
+        self.animate(*self.wave_lines.values(), self.seq_line, self.title)
 
-    def _set_label(self, result):
-        self.label.set_text(f"seq_len {result['seq_len']}, s {result['scaling_factor']:g}")
+    @staticmethod
+    def _title(result):
+        return f"seq_len = {result['seq_len']}, scaling_factor = {result['scaling_factor']:.2f}"
 
     def redraw(self, result):
         for k in METHODS:
             self.wave_lines[k].set_ydata(result["wavelengths"][k])
         self.seq_line.set_ydata([result["seq_len"], result["seq_len"]])
-        self._set_label(result)
+        self.title.set_text(self._title(result))

@@ -5,20 +5,20 @@ rebuild if the cache is empty (`max_seq_len_cached is None`, as after `__init__`
 requested `seq_len` is *strictly* greater than the cached length; a rebuild caches exactly
 `seq_len` rows. The dynamic class's builder also recomputes the base when `seq_len > L`
 (facts §2.2) and never restores it. The simulation itself lives in the core module `rope_course.calls`.
+
+Both panels use linear axes from 0 whose tops follow the data (`style.LiveTicks`): the point
+is the difference between two lengths (6008 against 8200) and two bases (14850 against
+20473 at the default seq_len 8192), which a log axis flattens.
 """
 
 from __future__ import annotations
 
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
-
-from ..functional import dynamic_ntk_base
 from ..calls import DEFAULT_BASE, DEFAULT_DIM, DEFAULT_L, simulate_calls, two_conversations
+from ..functional import dynamic_ntk_base
+from . import style
 from .base import Explorer, scaling_factor_slider, seq_len_slider
 
-__all__ = [
-    "TimelineExplorer",
-    "plain_log_ticks",
-]
+__all__ = ["TimelineExplorer"]
 
 TIMELINE_DIM = DEFAULT_DIM
 TIMELINE_BASE = DEFAULT_BASE
@@ -27,25 +27,15 @@ DECODE_STEPS = 8
 SECOND_PROMPT = 6000
 
 
-def plain_log_ticks(axis, ticks, fmt="{:g}") -> None:
-    """Fixed ticks with plain-text labels on a log axis and no minor ticks.
-
-    Matplotlib's default log labels are mathtext ($10^{4}$), and parsing them dominates a
-    redraw (about 10x the rest); fixed plain labels keep an update within the time budget."""
-    axis.set_major_locator(FixedLocator(ticks))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt.format(v)))
-    axis.set_minor_locator(NullLocator())
-
-
 class TimelineExplorer(Explorer):
     """Two conversations on one module (L = 4096, D = 64): rebuilds and the base in force."""
 
     name = "timeline"
-    figsize = (7.5, 2.8)
+    figsize = style.figsize(3.9)
 
     def make_controls(self):
         return {
-            "seq_len": seq_len_slider(5000, lo=256, extra=(TIMELINE_L, TIMELINE_L + 1, SECOND_PROMPT)),
+            "seq_len": seq_len_slider(8192, lo=256, extra=(TIMELINE_L, TIMELINE_L + 1, SECOND_PROMPT)),
             "scaling_factor": scaling_factor_slider(1.0),
         }
 
@@ -83,39 +73,38 @@ class TimelineExplorer(Explorer):
         xs = [i for i, r in enumerate(result["rebuilt"]) if r]
         return xs, [result[key][i] for i in xs]
 
-    def draw(self, fig, result):
-        n = len(result["calls"])
-        x = list(range(n))
-        ax1, ax2 = fig.subplots(1, 2)
-        (self.req,) = ax1.plot(x, result["calls"], "o", ms=4, color="tab:gray", label="requested seq_len")
-        (self.cache,) = ax1.step(x, result["cached"], where="post", color="tab:blue", label="cached length")
-        (self.marks,) = ax1.plot(*self._rebuild_points(result, "cached"), "v", color="tab:red", ms=7, label="rebuild")
-        ax1.axhline(TIMELINE_L, color="gray", ls="--", lw=1)
-        ax1.axvline(DECODE_STEPS + 0.5, color="k", lw=0.6)
-        ax1.set_yscale("log", base=2)
-        ax1.set_ylim(2**3, 2**19)
-        plain_log_ticks(ax1.yaxis, [16, 256, 4096, 65536])
-        ax1.set_xticks([0, DECODE_STEPS, 2 * DECODE_STEPS + 1])
-        ax1.set_xlabel("call (gray asked, blue cached, red rebuild)", fontsize=8)
-        ax1.set_ylabel("length")
-        self.text = ax1.text(0.98, 0.04, "", transform=ax1.transAxes, ha="right", fontsize=8)
-        (self.base_line,) = ax2.step(x, result["base"], where="post", color="tab:red", label="base in force")
-        (self.fresh_line,) = ax2.plot(x, result["fresh_base"], ".", color="tab:green", label="fresh module")
-        ax2.axvline(DECODE_STEPS + 0.5, color="k", lw=0.6)
-        ax2.set_yscale("log")
-        ax2.set_ylim(5e3, 1e8)
-        plain_log_ticks(ax2.yaxis, [1e4, 1e6, 1e8], "{:.0e}")
-        ax2.set_xticks([0, DECODE_STEPS, 2 * DECODE_STEPS + 1])
-        ax2.set_xlabel("call (red: base in force, green: fresh module)", fontsize=8)
-        ax2.set_ylabel("base")
-        self._set_text(result)
-        fig.tight_layout()
-        self.animate(self.req, self.cache, self.marks, self.base_line, self.fresh_line, self.text)
+    @staticmethod
+    def _title(result):
+        return f"seq_len = {result['seq_len']}, scaling_factor = {result['scaling_factor']:.2f}"
 
-    def _set_text(self, result):
-        self.text.set_text(
-            f"seq_len={result['seq_len']}  s={result['scaling_factor']:.2f}  rebuilds={result['rebuilds']}"
-        )
+    def draw(self, fig, result):
+        x = list(range(len(result["calls"])))
+        ax1, ax2 = fig.subplots(1, 2)
+        self.length_ticks = style.LiveTicks(ax1, "length (tokens)", label_chars=4)
+        (self.req,) = ax1.plot(x, result["calls"], "o", ms=6, color=style.REFERENCE, label="requested seq_len")
+        (self.cache,) = ax1.step(x, result["cached"], where="post", color=style.BLUE, label="cached length")
+        (self.marks,) = ax1.plot(*self._rebuild_points(result, "cached"), "v", color=style.BEYOND, ms=8,
+                                 label="rebuild")
+        self.l_line = ax1.axhline(TIMELINE_L, color=style.REFERENCE, ls="--", lw=1.2, label=f"L = {TIMELINE_L}")
+        self.base_ticks = style.LiveTicks(ax2, "base", label_chars=4)
+        (self.base_line,) = ax2.step(x, result["base"], where="post", color=style.BEYOND, label="base in force")
+        (self.fresh_line,) = ax2.plot(x, result["fresh_base"], "o", ms=6, color=style.GREEN,
+                                      label="a fresh module's base")
+        for ax in (ax1, ax2):
+            ax.axvline(DECODE_STEPS + 0.5, color=style.BLACK, lw=0.8, gid=style.DECORATION)
+            ax.set_xlim(-0.6, len(x) - 0.4)
+            style.plain_ticks(ax.xaxis, [0, DECODE_STEPS, DECODE_STEPS + 1, 2 * DECODE_STEPS + 1])
+            ax.set_xlabel(f"call: seq_len + {DECODE_STEPS} steps | {SECOND_PROMPT} + {DECODE_STEPS} steps")
+            style.legend(ax, ncols=2)
+        self._set_tops(result)
+        self.title = style.readout_title(fig, self._title(result))
+        fig.tight_layout()
+        self.animate(self.req, self.cache, self.marks, self.base_line, self.fresh_line, self.title,
+                     rarely=[self.l_line, *self.length_ticks.artists, *self.base_ticks.artists])
+
+    def _set_tops(self, result):
+        self.length_ticks.set_top(max(max(result["calls"]), max(result["cached"]), TIMELINE_L))
+        self.base_ticks.set_top(max(max(result["base"]), max(result["fresh_base"])))
 
     def redraw(self, result):
         self.req.set_ydata(result["calls"])
@@ -123,4 +112,5 @@ class TimelineExplorer(Explorer):
         self.marks.set_data(*self._rebuild_points(result, "cached"))
         self.base_line.set_ydata(result["base"])
         self.fresh_line.set_ydata(result["fresh_base"])
-        self._set_text(result)
+        self._set_tops(result)
+        self.title.set_text(self._title(result))

@@ -91,3 +91,11 @@ def test_every_slider_move_changes_the_picture_and_the_readout(cls):
     for params in [dict(seq_len=131072, scaling_factor=16.0), dict(seq_len=64, scaling_factor=1.0)]:
         e.update(**params)
         assert e.render_png()
+
+
+def test_attention_range_axis_is_linear_with_the_line_at_one():
+    e = AttentionRangeExplorer(seq_len=8192)
+    e.render_png()
+    ax = e.fig.axes[0]
+    assert ax.get_yscale() == "linear" and ax.get_ylim() == (0.0, 2.5)
+    assert list(e.panel.one.get_ydata()) == [1.0, 1.0]

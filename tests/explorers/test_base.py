@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from rope_course.explorers import REGISTRY, format_number, log_spaced_ints
+from rope_course.explorers.base import encode_png
 
 
 def pixels(png: bytes) -> np.ndarray:
@@ -53,7 +54,9 @@ def test_controls_and_readout_conventions(name):
         assert control.description == key
         assert f"rc-slider-{key}" in control._dom_classes
     values = explorer.readout_values(explorer.compute(**explorer.params()))
-    assert values and all(f'data-key="{html.escape(label)}">{format_number(v)}<' in explorer.readout.value for label, v in values.items())
+    shown = explorer.readout.value
+    assert values
+    assert all(f'data-key="{html.escape(label)}">{format_number(v)}<' in shown for label, v in values.items())
 
 
 def test_log_spaced_ints():
@@ -85,3 +88,19 @@ def test_slider_walk_through_the_widgets(name, far_value):
     assert all(a != b for a, b in zip(pngs, pngs[1:]))
     assert e.params() == {"seq_len": options[0], "scaling_factor": 1.5}
     assert e.readout_values(e.result) == e.readout_values(e.compute(**e.params()))
+
+
+@pytest.mark.parametrize("width,height", [(1, 1), (7, 3), (960, 40)])
+def test_encode_png_round_trips_through_pillow(width, height):
+    rng = np.random.default_rng(width * height)
+    rgba = rng.integers(0, 256, size=(height, width, 4), dtype=np.uint8)
+    png = encode_png(rgba.tobytes(), width, height)
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "RGBA" and image.size == (width, height)
+    assert np.array_equal(np.asarray(image), rgba)
+
+
+def test_render_png_is_the_canvas():
+    explorer = REGISTRY["preview"]()
+    png = explorer.render_png()
+    assert np.array_equal(pixels(png), np.asarray(explorer.fig.canvas.buffer_rgba()))

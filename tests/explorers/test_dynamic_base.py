@@ -2,7 +2,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 import rope_course as rc
 from rope_course.explorers import REGISTRY
@@ -62,7 +61,9 @@ def test_registered_and_png_changes():
     e = DynamicBaseExplorer()
     assert max(e.controls["seq_len"].options) >= 131072
     pngs = [e.render_png()]
-    for params in [dict(seq_len=131072), dict(scaling_factor=16.0), dict(seq_len=1000), dict(scaling_factor=1.25), dict(dim=8)]:
+    moves = [dict(seq_len=131072), dict(scaling_factor=16.0), dict(seq_len=1000), dict(scaling_factor=1.25),
+             dict(dim=8)]
+    for params in moves:
         e.update(**params)
         pngs.append(e.render_png())
     assert all(a != b for a, b in zip(pngs, pngs[1:]))

@@ -63,7 +63,9 @@ def test_registered_and_png_changes():
     e = HistoryExplorer()
     assert max(e.controls["seq_len"].options) >= 131072
     pngs = [e.render_png()]
-    for params in [dict(seq_len=131072), dict(scaling_factor=2.25), dict(seq_len=512), dict(scaling_factor=1.0), dict(later_len=2500)]:
+    moves = [dict(seq_len=131072), dict(scaling_factor=2.25), dict(seq_len=512), dict(scaling_factor=1.0),
+             dict(later_len=2500)]
+    for params in moves:
         e.update(**params)
         pngs.append(e.render_png())
     assert all(a != b for a, b in zip(pngs, pngs[1:]))

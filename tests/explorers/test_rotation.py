@@ -7,7 +7,6 @@ import torch
 import rope_course as rc
 from rope_course.explorers import REGISTRY
 from rope_course.explorers.rotation import (
-    CIRCLE_PAIRS,
     RotationExplorer,
     pair_angles,
     rotation_state,
@@ -70,3 +69,23 @@ def test_readout_depends_on_both_sliders():
     assert a != b and a != c
     assert a["position p"] == 16383 and a["scaling_factor"] == 1.0
 
+
+
+def test_fraction_panel_shows_only_never_turned_pairs_on_a_linear_axis():
+    """Lesson 01's fix: largest angle / trained largest for the pairs with wavelength > L only
+    (a fast pair has no trained maximum that matters), with the line at 1, linear."""
+    r = rotation_state(8192, 1.0)
+    inv = rc.inv_freq_for_base(10000, 64).double().numpy()
+    wavelength = 2 * math.pi / inv
+    assert list(r["slow_pairs"]) == list(np.flatnonzero(wavelength > 4096)) == list(range(23, 32))
+    np.testing.assert_allclose(r["fraction_plain"], 8191 / 4095, rtol=1e-12)
+    a = 2.0  # s = 1 at l = 2L
+    i = np.arange(23, 32)
+    np.testing.assert_allclose(r["fraction_dynamic"], 8191 / 4095 * a ** (-2 * i / 62), rtol=1e-6)
+    assert round(float(r["fraction_dynamic"].max()), 3) == 1.196
+    e = RotationExplorer()
+    e.render_png()
+    ax = e.fig.axes[1]
+    assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0.0
+    assert list(e.panel.lines["dynamic NTK"].get_xdata()) == list(range(23, 32))
+    assert list(e.panel.one.get_ydata()) == [1.0, 1.0]

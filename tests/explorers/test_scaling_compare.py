@@ -45,7 +45,9 @@ def test_every_slider_move_changes_the_picture_and_readout():
     assert set(e.controls) == {"seq_len", "scaling_factor"}
     seen = [e.render_png()]
     readouts = [e.readout.value]
-    for params in [dict(seq_len=1), dict(seq_len=2), dict(seq_len=4097), dict(scaling_factor=1.25), dict(scaling_factor=16.0), dict(seq_len=131072)]:
+    moves = [dict(seq_len=1), dict(seq_len=2), dict(seq_len=4097), dict(scaling_factor=1.25), dict(scaling_factor=16.0),
+             dict(seq_len=131072)]
+    for params in moves:
         e.update(**params)
         seen.append(e.render_png())
         readouts.append(e.readout.value)

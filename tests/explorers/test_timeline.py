@@ -4,7 +4,6 @@ import pytest
 import torch
 
 import rope_course as rc
-from rope_course.explorers import REGISTRY
 from rope_course.calls import (
     CountingDynamicNTK,
     CountingRotaryEmbedding,
@@ -12,6 +11,7 @@ from rope_course.calls import (
     simulate_calls,
     two_conversations,
 )
+from rope_course.explorers import REGISTRY
 from rope_course.explorers.timeline import TimelineExplorer
 
 X = torch.zeros(1)
@@ -78,7 +78,7 @@ def test_registered_and_png_changes():
     assert set(e.controls) >= {"seq_len", "scaling_factor"}
     assert max(e.controls["seq_len"].options) >= 131072
     pngs = [e.render_png()]
-    for params in [dict(seq_len=8192), dict(scaling_factor=1.25), dict(seq_len=256)]:
+    for params in [dict(seq_len=5000), dict(scaling_factor=1.25), dict(seq_len=256), dict(seq_len=131072)]:
         e.update(**params)
         pngs.append(e.render_png())
     assert all(a != b for a, b in zip(pngs, pngs[1:]))
@@ -95,3 +95,20 @@ def test_each_slider_notch_changes_picture():
         else:
             c.value = c.value + c.step
         assert e.render_png() != before, name
+
+
+def test_default_shows_the_history_effect_on_linear_axes():
+    """Lesson 03's fix: the saved picture (default seq_len 8192) shows the second conversation
+    running on the first one's base, on linear axes where 20473 and 14850 differ visibly."""
+    e = TimelineExplorer()
+    assert e.params() == {"seq_len": 8192, "scaling_factor": 1.0}
+    r = e.result
+    assert round(r["final_base"]) == 20473 and round(r["fresh_final_base"]) == 14850
+    assert r["rebuilt"][DECODE + 1:] == [False] * (DECODE + 1)  # the second conversation never rebuilds
+    e.render_png()
+    assert [ax.get_yscale() for ax in e.fig.axes] == ["linear", "linear"]
+    low, high = e.fig.axes[1].get_ylim()
+    assert low == 0 and (r["final_base"] - r["fresh_final_base"]) / (high - low) > 0.2
+
+
+DECODE = 8
