@@ -180,7 +180,8 @@ def format_table(browser: dict | None) -> str:
         lines.append(f"  {name:<22}{r['median']:>9.1f}{r['p95']:>9.1f}{r['min']:>9.1f}{r['max']:>9.1f}"
                      f"{r['dom_median']:>9.1f}{r['n']:>5}  {', '.join(r['lessons'])}")
     for lesson, error in browser.get("errors", {}).items():
-        lines.append(f"  {lesson}: ERROR {error.splitlines()[0][:150]}")
+        said = " | ".join(line.strip() for line in error.splitlines()[:2])
+        lines.append(f"  {lesson}: ERROR {said[:200]}")
     return "\n".join(lines)
 
 
