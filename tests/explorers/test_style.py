@@ -359,3 +359,12 @@ def test_legend_rejects_an_unknown_place():
     ax.plot([0, 1], label="x")
     with pytest.raises(ValueError, match="where"):
         style.legend(ax, where="inside")
+
+
+def test_context_applies_the_style_and_restores_even_after_an_error():
+    before = dict(mpl.rcParams)
+    with pytest.raises(RuntimeError):
+        with style.context():
+            assert mpl.rcParams["font.size"] == 11.0 and mpl.rcParams["figure.dpi"] == 96
+            raise RuntimeError("inside")
+    assert dict(mpl.rcParams) == before
