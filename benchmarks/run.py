@@ -345,7 +345,7 @@ def machine_info() -> dict:
     except OSError:
         load = None
     return {
-        "timestamp_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "timestamp_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
