@@ -9,10 +9,17 @@ import torch
 
 import rope_course as rc
 from rope_course.engines import batching, traps
-from rope_course.engines.differences import ENGINE_DIFFERENCES, ENGINES, SETTING, format_table, measured_table
+from rope_course.engines.differences import (
+    ENGINE_DIFFERENCES,
+    ENGINES,
+    SETTING,
+    format_table,
+    hf_position_id_scenarios,
+    measured_table,
+)
 from rope_course.engines.hf import InstalledHFRotary
 from rope_course.engines.hf_rule import HFDynamicRope, hf_grown_inv_freq
-from rope_course.engines.vllm import VLLMDynamicNTK, vllm_base_after_fix, vllm_base_before_fix
+from rope_course.engines.vllm import VLLMDynamicNTK, vllm_base_after_fix, vllm_base_before_fix, vllm_bracket_after_fix
 from rope_course.presets import DEEPSEEK_V3, KIMI_K2_INSTRUCT
 
 
@@ -104,6 +111,21 @@ def test_vllm_after_fix_below_the_trained_length():
         VLLMDynamicNTK(64, 2048, 10000, 2.0, max_trained_positions=4096)
 
 
+@pytest.mark.parametrize("s", [1.25, 2.0, 4.0, 16.0])
+def test_vllm_after_fix_bracket_is_non_positive_exactly_at_served_le_trained_s_minus_1_over_s(s):
+    trained = 4096
+    zero = trained * (s - 1) / s  # a = s M / L_t - (s - 1) = 0
+    for served in range(max(1, math.floor(zero) - 3), math.ceil(zero) + 4):
+        bracket = vllm_bracket_after_fix(served, trained, s)
+        assert (bracket <= 0) == (served <= zero), served
+        if bracket <= 0:
+            with pytest.raises(ValueError, match="bracket"):
+                vllm_base_after_fix(10000, 64, served, trained, s)
+        else:
+            assert 0 < vllm_base_after_fix(10000, 64, served, trained, s) < 10000
+    assert vllm_base_after_fix(10000, 64, trained, trained, s) == 10000  # served = trained: a = 1
+
+
 def test_vllm_rows_and_cache_bound():
     engine = VLLMDynamicNTK(8, 16, 10000, 2.0)
     cos, sin = engine.cos_sin(torch.arange(32)[None])
@@ -158,6 +180,10 @@ def test_switched_to_dynamic_fires_past_max_position_embeddings(preset, first):
     original = module.inv_freq.clone()
     module(torch.zeros(1), seq_len=4097)  # past the 4096 pre-training length: nothing happens
     assert torch.equal(module.inv_freq, original)
+    module(torch.zeros(1), seq_len=first - 1)  # = max_position_embeddings: still nothing (strict >)
+    assert torch.equal(module.inv_freq, original)
+    module(torch.zeros(1), seq_len=first)
+    assert not torch.equal(module.inv_freq, original)
 
 
 @pytest.mark.parametrize("kind", ["yarn", "dynamic", "linear"])
@@ -258,3 +284,91 @@ def test_config_api_rejects_a_module_that_ignores_the_config(monkeypatch):
     finally:
         monkeypatch.undo()
         hf.config_api.cache_clear()
+
+
+# ---- the table's HF column on the installed transformers -----------------------------------
+
+@pytest.fixture(scope="module")
+def hf_cells():
+    return {r["name"]: r["values"]["HF"] for r in measured_table()}
+
+
+def _installed_and_model(calls):
+    args = SETTING["dim"], SETTING["max_position_embeddings"], SETTING["base"], SETTING["scaling_factor"]
+    installed, model = InstalledHFRotary(*args), HFDynamicRope(*args)
+    seen = []
+    for position_ids in calls:
+        cos, _ = installed.forward(position_ids)
+        model.forward(position_ids)
+        assert torch.equal(installed.inv_freq, model.inv_freq)
+        seen.append(installed.inv_freq.clone())
+    return model, cos, seen
+
+
+HF_BASE_ROWS = ["short-after-long", "gap-above-L", "exactly-L", "fresh-short", "batch-neighbour", "padded-to-width"]
+
+
+@pytest.mark.parametrize("name", HF_BASE_ROWS)
+def test_hf_base_cells_hold_on_installed_transformers(name, hf_cells):
+    model, _, _ = _installed_and_model(hf_position_id_scenarios()[name])
+    assert model.base_in_force == hf_cells[name]
+    # and the number itself, from the closed form (the installed inv_freq is the model's, bit for bit)
+    b, dim, L, s = SETTING["base"], SETTING["dim"], SETTING["max_position_embeddings"], SETTING["scaling_factor"]
+    expected = {"short-after-long": b, "gap-above-L": closed_form_base(b, dim, 8192, L, s),
+                "exactly-L": closed_form_base(b, dim, 8192, L, s), "fresh-short": b,
+                "batch-neighbour": closed_form_base(b, dim, 6000, L, s), "padded-to-width": b}[name]
+    assert hf_cells[name] == pytest.approx(expected, rel=1e-12)
+
+
+def test_hf_decode_cells_hold_on_installed_transformers(hf_cells):
+    scenarios = hf_position_id_scenarios()
+    _, cos, _ = _installed_and_model(scenarios["decode-step-rows"])
+    assert cos.shape[-2] == hf_cells["decode-step-rows"] == 1  # one row per decode step
+    _, _, seen = _installed_and_model(scenarios["decode-base-drift"])
+    assert len({tuple(f.tolist()) for f in seen}) == hf_cells["decode-base-drift"] == 9
+    assert set(scenarios) == {*HF_BASE_ROWS, "decode-step-rows", "decode-base-drift"}
+
+
+def test_hf_float32_cell_holds_on_installed_transformers(hf_cells):
+    from rope_course.engines.differences import FLOAT32_LENGTHS
+
+    dim, L, b, s = SETTING["dim"], SETTING["max_position_embeddings"], SETTING["base"], SETTING["scaling_factor"]
+    worst, differ = 0.0, 0
+    for n in list(FLOAT32_LENGTHS)[::8]:
+        installed = InstalledHFRotary(dim, L, b, s)
+        installed.forward(torch.tensor([[n - 1]]))
+        assert torch.equal(installed.inv_freq, hf_grown_inv_freq(b, dim, n, L, s)), n
+        deepseek = rc.inv_freq_for_base(closed_form_base(b, dim, n, L, s), dim).double()
+        rel = ((installed.inv_freq.double() - deepseek).abs() / deepseek).max().item()
+        worst, differ = max(worst, rel), differ + (rel > 0)
+    table = hf_cells["float32-base"]
+    assert differ > 0 and 0 < worst <= table < 1e-6
+
+
+def _v3_dynamic_installed():
+    rope_scaling = traps.switched_to_dynamic(DEEPSEEK_V3)["rope_scaling"]
+    fields = {k: v for k, v in rope_scaling.items() if k not in ("type", "factor")}
+    return InstalledHFRotary(64, 163840, 10000.0, 40.0, rope_fields=fields)
+
+
+def test_hf_v3_dynamic_cells_hold_on_installed_transformers(hf_cells):
+    installed = _v3_dynamic_installed()
+    start = installed.inv_freq.clone()
+    installed.forward(torch.tensor([[4096]]))  # past original_max_position_embeddings: ignored
+    installed.forward(torch.tensor([[163839]]))  # length 163840 = max_position_embeddings: no growth yet
+    assert torch.equal(installed.inv_freq, start)
+    installed.forward(torch.tensor([[163840]]))
+    assert not torch.equal(installed.inv_freq, start) and hf_cells["v3-dynamic-trigger"] == 163841
+    assert installed.softmax_scale_factor() == pytest.approx(hf_cells["v3-dynamic-mscale"], rel=1e-12)
+    plain = InstalledHFRotary(64, 163840, 10000.0, 40.0)  # no mscale_all_dim: no factor
+    assert plain.softmax_scale_factor() == pytest.approx(1.0, rel=1e-12)
+
+
+def test_hf_builds_a_rope_type_config(hf_cells):
+    from rope_course.engines import hf
+
+    config_cls, rotary_cls = hf._classes()
+    config = config_cls(qk_rope_head_dim=64, max_position_embeddings=163840,
+                        rope_scaling={"rope_type": "dynamic", "factor": 40})
+    assert "dynamic" in rotary_cls(config).rope_type
+    assert hf_cells["rope-type-key"] == "builds"

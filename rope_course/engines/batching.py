@@ -10,9 +10,11 @@
   count, but the longest row still sets the base of every row. With plain `arange` positions
   (no mask-derived ids) they count as in DeepSeek.
 * **The per-request fix**: one length per row, so each prompt gets the base of its own length,
-  whoever it is batched with. SOURCES.md#qwen-401 raised the per-batch problem for continuous
-  batching (Qwen's maintainer answered that Qwen computes the value per sample);
-  SOURCES.md#lightllm-276 is LightLLM's "fix batch merge for dynamic ntk".
+  whoever it is batched with. In SOURCES.md#qwen-401 the reporter worried that one long prompt
+  sets the NTK value of a whole padded batch, and that continuous batching needs one value per
+  request; a Qwen maintainer answered that Qwen already computes the value per sample, from its
+  actual length. SOURCES.md#lightllm-276 is LightLLM's "fix batch merge for dynamic ntk" (only
+  its title was checked).
 
 The functions here are pure: lengths in, lengths, bases and tables out.
 """

@@ -5,14 +5,17 @@ its fix serves M = 16384 tokens with a trained length of 4096. The engines (`ENG
 
 * "DeepSeek": the remote code's class (`rope_course.DynamicNTKScalingRotaryEmbedding`, driven
   the way `DeepseekV3Attention` drives it: one `seq_len = kv_seq_len` per batch);
-* "HF": transformers' `dynamic_rope_update` (4.x, and 5.13 on), `hf_rule.HFDynamicRope`;
+* "HF": transformers' growth-and-reset rule, added by SOURCES.md#hf-32135 (earlier releases had
+  no reset) and moved under the decorator of SOURCES.md#hf-37249, as in 5.13 on:
+  `hf_rule.HFDynamicRope` (checked on 4.52.4, 4.57.6, 5.13.0 and 5.24.0);
 * "HF 5.0-5.12": the same with the lost reset (SOURCES.md#hf-46624);
 * "vLLM <#41277" and "vLLM >=#41277": `vllm.VLLMDynamicNTK` before and after the fix.
 
 Each case is an `EngineDifference`: a name, the scenario, what is measured (`unit`), a
 `measure()` that returns {engine: value} (None where the case does not apply), and the claim,
 `holds(values)`, that the tests and the lesson assert. Only the course's models are run here (no
-`transformers` import): the parity tests tie `hf_rule` to the installed module bit for bit.
+`transformers` import): the parity tests tie `hf_rule` to the installed module bit for bit, and
+tests/test_engines.py checks every cell of the "HF" column on the installed module.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from .hf_rule import HFDynamicRope, hf_grown_inv_freq
 from .traps import init_rope_error, softmax_scale, switched_to_dynamic
 from .vllm import VLLMDynamicNTK
 
-__all__ = ["SETTING", "ENGINES", "EngineDifference", "ENGINE_DIFFERENCES", "measured_table", "format_table"]
+__all__ = ["SETTING", "ENGINES", "EngineDifference", "ENGINE_DIFFERENCES", "measured_table", "format_table",
+           "hf_position_id_scenarios"]
 
 SETTING = {"dim": 64, "base": 10000.0, "max_position_embeddings": 4096, "scaling_factor": 2.0,
            "vllm_served_len": 16384}
@@ -209,7 +213,8 @@ ENGINE_DIFFERENCES: tuple[EngineDifference, ...] = (
         "served-below-trained", "vLLM serving M = 3072 < trained 4096; others: a 3072-token call", "base",
         _served_below_trained,
         lambda v: v["vLLM >=#41277"] < SETTING["base"] == v["DeepSeek"],
-        "vLLM's fixed formula shrinks the base below b when served below the trained length", ("vllm-52675",),
+        "vLLM's fixed formula shrinks the base below b when served below the trained length (and its "
+        "bracket is <= 0 at M <= L_t (s-1)/s)", ("vllm-52675",),
     ),
     EngineDifference(
         "batch-neighbour", "a 500-token prompt batched with a 6000-token prompt", "base",
@@ -267,6 +272,25 @@ ENGINE_DIFFERENCES: tuple[EngineDifference, ...] = (
         ("upstream-init-rope",),
     ),
 )
+
+
+def hf_position_id_scenarios() -> dict[str, list[torch.Tensor]]:
+    """The rows whose "HF" cell follows from the position ids HF's module gets, as those ids:
+    {name: [position_ids of each forward]} (for running the installed module on the same cases)."""
+    def prefill(n):
+        return torch.arange(n)[None]
+
+    decode = [prefill(8192)] + [torch.tensor([[8191 + k]]) for k in range(1, 9)]  # as in decode-base-drift
+    return {
+        "short-after-long": [prefill(8192), prefill(1000)],
+        "gap-above-L": [prefill(8192), prefill(6000)],
+        "exactly-L": [prefill(8192), prefill(4096)],
+        "fresh-short": [prefill(1000)],
+        "batch-neighbour": [left_padded_batch([500, 6000])[0]],
+        "padded-to-width": [left_padded_batch([3000, 4000], width=4608)[0]],
+        "decode-step-rows": decode[:2],
+        "decode-base-drift": decode,
+    }
 
 
 def measured_table() -> list[dict]:

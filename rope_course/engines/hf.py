@@ -23,7 +23,7 @@ import importlib
 
 import torch
 
-from .._validate import check_base, check_dim, check_max_position_embeddings, check_scaling_factor
+from .._validate import check_base, check_dim, check_int, check_max_position_embeddings, check_scaling_factor
 from .hf_rule import check_position_ids
 
 __all__ = [
@@ -39,7 +39,10 @@ __all__ = [
 # in tests/test_engines.py ran green against 5.13.0 and 5.24.0 (and, checked once by hand, against
 # 4.52.4 and 4.57.6, which is why the v4 config API is still detected); on 5.0.0 the reset and
 # parity tests fail, as they should (SOURCES.md#hf-release-wheels): 5.0-5.12 lose the reset
-# (5.8.1-5.12.1 checked, 5.1-5.7 not opened).
+# (5.8.1-5.12.1 checked, 5.1-5.7 not opened), and 5.0.0's module equals
+# `hf_rule.HFDynamicRope(..., lost_reset=True)` bit for bit (cos, sin, inv_freq, max_seq_len_cached
+# over random prefills and batched decode steps; checked outside the suite, as only one version
+# can be installed at a time).
 TESTED_RANGE = ">=5.13,<6"
 
 
@@ -57,20 +60,27 @@ def transformers_version() -> str:
     return _transformers().__version__
 
 
-def _classes():
+def _modeling():
     _transformers()
+    return importlib.import_module("transformers.models.deepseek_v3.modeling_deepseek_v3")
+
+
+def _classes():
+    modeling = _modeling()  # first, for its clear message when transformers is missing
     config_mod = importlib.import_module("transformers.models.deepseek_v3.configuration_deepseek_v3")
-    model_mod = importlib.import_module("transformers.models.deepseek_v3.modeling_deepseek_v3")
-    return config_mod.DeepseekV3Config, model_mod.DeepseekV3RotaryEmbedding
+    return config_mod.DeepseekV3Config, modeling.DeepseekV3RotaryEmbedding
 
 
-def _build_config(api: str, dim: int, max_position_embeddings: int, base: float, scaling_factor: float):
+def _build_config(api: str, dim: int, max_position_embeddings: int, base: float, scaling_factor: float,
+                  rope_fields=None, **sizes):
+    """A DeepseekV3Config of rope type "dynamic" in one config API. `rope_fields` are further keys
+    of the rope dict (e.g. a released config's `mscale_all_dim`); `sizes` other config fields."""
     config_cls, _ = _classes()
-    common = dict(qk_rope_head_dim=dim, max_position_embeddings=max_position_embeddings)
+    common = dict(qk_rope_head_dim=dim, max_position_embeddings=max_position_embeddings, **sizes)
+    rope = {"rope_type": "dynamic", "factor": scaling_factor, **(rope_fields or {})}
     if api == "rope_parameters":
-        return config_cls(**common, rope_parameters={"rope_type": "dynamic", "factor": scaling_factor,
-                                                     "rope_theta": base})
-    return config_cls(**common, rope_theta=base, rope_scaling={"rope_type": "dynamic", "factor": scaling_factor})
+        return config_cls(**common, rope_parameters={**rope, "rope_theta": base})
+    return config_cls(**common, rope_theta=base, rope_scaling=rope)
 
 
 def _is_dynamic_module(module, dim: int, base: float) -> bool:
@@ -108,23 +118,42 @@ def config_api() -> str:
     )
 
 
-def dynamic_config(dim, max_position_embeddings, base=10000.0, scaling_factor=1.0):
+def dynamic_config(dim, max_position_embeddings, base=10000.0, scaling_factor=1.0, rope_fields=None, **sizes):
     """A `DeepseekV3Config` of rope type "dynamic", in the installed version's config API."""
     dim = check_dim(dim, minimum=4)
     max_position_embeddings = check_max_position_embeddings(max_position_embeddings)
     base = check_base(base)
     scaling_factor = check_scaling_factor(scaling_factor)
-    return _build_config(config_api(), dim, max_position_embeddings, base, scaling_factor)
+    if rope_fields is not None and not isinstance(rope_fields, dict):
+        raise TypeError(f"rope_fields must be a dict of further rope keys, got {type(rope_fields).__name__}")
+    return _build_config(config_api(), dim, max_position_embeddings, base, scaling_factor, rope_fields, **sizes)
+
+
+# Small sizes for an attention layer whose softmax scale is wanted: the scale depends only on the
+# q/k head dims and the rope fields, and the real V3 sizes would allocate hundreds of MB of weights.
+_SMALL_ATTENTION = dict(hidden_size=64, num_attention_heads=1, q_lora_rank=16, kv_lora_rank=16, v_head_dim=16)
 
 
 class InstalledHFRotary:
-    """The installed `DeepseekV3RotaryEmbedding` of rope type "dynamic", driven with position ids."""
+    """The installed `DeepseekV3RotaryEmbedding` of rope type "dynamic", driven with position ids.
 
-    def __init__(self, dim, max_position_embeddings=2048, base=10000.0, scaling_factor=1.0):
+    `rope_fields` are further keys of the rope dict, for example a released config's YaRN keys
+    when that config is switched to "dynamic" (`softmax_scale_factor` reads `mscale_all_dim`)."""
+
+    def __init__(self, dim, max_position_embeddings=2048, base=10000.0, scaling_factor=1.0, rope_fields=None):
         _, rotary_cls = _classes()
-        self.config = dynamic_config(dim, max_position_embeddings, base, scaling_factor)
+        self.config = dynamic_config(dim, max_position_embeddings, base, scaling_factor, rope_fields)
         self.module = rotary_cls(self.config)
         self.dim = dim
+        self._args = (dim, max_position_embeddings, base, scaling_factor, rope_fields)
+
+    def softmax_scale_factor(self, qk_nope_head_dim: int = 128) -> float:
+        """The installed `DeepseekV3Attention`'s softmax scale for this config's rope fields,
+        divided by q_head_dim^-1/2 (q_head_dim = qk_nope_head_dim + dim)."""
+        qk_nope_head_dim = check_int("qk_nope_head_dim", qk_nope_head_dim, 1)
+        config = dynamic_config(*self._args, qk_nope_head_dim=qk_nope_head_dim, **_SMALL_ATTENTION)
+        attention = _modeling().DeepseekV3Attention(config, layer_idx=0)
+        return float(attention.scaling) * (qk_nope_head_dim + self.dim) ** 0.5
 
     def forward(self, position_ids, dtype=torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
         """(cos, sin), each (batch, q_len, dim): what the decorated forward returns."""
