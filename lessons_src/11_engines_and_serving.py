@@ -9,8 +9,8 @@
 # **Learning goals.** After this lesson you can
 #
 # 1. drive the installed `transformers` rotary module with position ids and predict its growth
-#    and reset rules, including the gap it still leaves and the 2026 regression that lost the
-#    reset;
+#    and reset rules, including the gap it still leaves and the regression of transformers 5.0-5.12
+#    that lost the reset (fixed in 2026);
 # 2. say what vLLM's "dynamic" NTK computes (one base per engine, before and after its 2026 fix);
 # 3. show how batching and padding change the base a prompt gets, and give the per-request fix;
 # 4. run the traps of the real DeepSeek-V3 / Kimi-K2 configs on the presets;
@@ -34,10 +34,10 @@ import torch
 import rope_course as rc
 from rope_course.calls import CountingDynamicNTK
 from rope_course.engines import batching, traps
-from rope_course.engines.differences import ENGINE_DIFFERENCES, format_table, measured_table
-from rope_course.engines.hf import InstalledHFRotary, config_api, transformers_version
+from rope_course.engines.differences import ENGINE_DIFFERENCES, format_table, hf_position_id_scenarios, measured_table
+from rope_course.engines.hf import TESTED_RANGE, InstalledHFRotary, config_api, transformers_version
 from rope_course.engines.hf_rule import HFDynamicRope
-from rope_course.engines.vllm import VLLMDynamicNTK, vllm_base_after_fix, vllm_base_before_fix
+from rope_course.engines.vllm import VLLMDynamicNTK, vllm_base_after_fix, vllm_base_before_fix, vllm_bracket_after_fix
 from rope_course.explorers.engines import EnginesExplorer
 from rope_course.presets import DEEPSEEK_V3, KIMI_K2_INSTRUCT
 
@@ -52,12 +52,16 @@ base_at = lambda l, s=s: rc.dynamic_ntk_base(b, D, l, L, s)  # noqa: E731 - the 
 # native port of DeepSeek-V3) from a config of rope type `"dynamic"`. Version 4 and version 5 of
 # `transformers` spell that config differently (`rope_theta` plus `rope_scaling` against one
 # `rope_parameters` dict); the adapter builds it both ways, keeps the one that really yields a
-# dynamic module, and raises if neither does. The version is environment-dependent, so this
-# cell's output is not compared:
+# dynamic module, and raises if neither does. The course requires `transformers` in
+# `TESTED_RANGE` (section 1.1 says why 5.0-5.12 are outside it). The installed version is
+# environment-dependent, so this cell's output is not compared:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print("transformers", transformers_version(), "| config API:", config_api())
+from packaging.specifiers import SpecifierSet  # noqa: E402
+
+print("transformers", transformers_version(), "| required:", TESTED_RANGE, "| config API:", config_api())
+assert transformers_version() in SpecifierSet(TESTED_RANGE)
 
 # %% [markdown]
 # Its forward takes `position_ids`, not a length. The length is `max(position_ids) + 1` over the
@@ -88,26 +92,31 @@ assert model.base_in_force == base_at(7001) and tuple(cos.shape) == (1, 1, D)
 # %% [markdown]
 # Read the table row by row (the rules are in the decorator, [HF PR #32135](../SOURCES.md#hf-32135)):
 #
-# * **growth**: 6000 > 3000 cached, so a new base for 6000;
+# * **nothing** for 3000: `max_seq_len_cached` starts at L = 4096; 3000 is not longer, and the
+#   reset needs a grown cache;
+# * **growth**: 6000 > 4096 cached, so a new base for 6000;
 # * **the gap**: 5000 is neither longer than the cache (6000) nor shorter than L, so it keeps
 #   the 6000 base, not its own;
 # * **strict reset**: 4096 = L is not `< L`, so it keeps the 6000 base too; 4095 resets to b;
 # * **the length comes from the positions**: a decode step of one token at position 7000 counts
 #   as a call of length 7001 and grows the base.
 #
-# The same gap, measured over the whole range instead of one call: after a call of length
-# l₁ > L, every later call of length l₂ in [L, l₁] keeps b'(l₁).
+# The same gap, measured over the explorer's range instead of one call: after a call of length
+# l₁ > L, every later call of length l₂ in [L, l₁] keeps b'(l₁), and one just below L resets.
 
 # %%
 gap_rows = 0
-for first in [4097, 6000, 16384, 131072]:
-    for later in sorted({4096, 4097, (4096 + first) // 2, first}):
-        rope = HFDynamicRope(D, L, b, s)
-        rope.update(first)
-        rope.update(later)
-        assert rope.base_in_force == base_at(first)
-        gap_rows += 1
-print(f"{gap_rows} (first, later) pairs with L <= later <= first: the later call kept the first call's base every time")
+for s_ in [1.0, 2.0, 16.0]:
+    for first in [4097, 6000, 16384, 131072]:
+        for later in sorted({4096, 4097, (4096 + first) // 2, first}):
+            rope = HFDynamicRope(D, L, b, s_)
+            rope.update(first)
+            rope.update(later)
+            assert rope.base_in_force == base_at(first, s_) > b
+            assert rope.update(L - 1) == "reset" and rope.base_in_force == b
+            gap_rows += 1
+print(f"{gap_rows} (s, first, later) cases with L <= later <= first: the later call kept the first call's base "
+      f"every time, and a call of L - 1 then reset")
 
 # %% [markdown]
 # **cos and sin are computed on every forward.** HF's module keeps no table: it has no
@@ -131,9 +140,11 @@ assert torch.allclose(cos_step[1, 0, : D // 2], torch.cos(12 * rc.inv_freq_for_b
 # `None_max_seq_len_cached` while the next call read `max_seq_len_cached`, which stayed at L. Two
 # consequences: every call longer than L regrew the base for itself, and the reset never fired.
 # PR #46624 fixed it in 5.13.0 ([the release wheels](../SOURCES.md#hf-release-wheels): 5.0.0 and
-# 5.8.1 to 5.12.1 have the bug, 5.13.0 on do not; 5.1 to 5.7 were not opened). `HFDynamicRope` models
-# the bug with `lost_reset=True`. A test that would have caught it: after a long call, a short
-# call must get the original frequencies back.
+# 5.8.1 to 5.12.1 have the bug; 5.13.0 and every later release opened, up to 5.24.0, do not; 5.1
+# to 5.7 were not opened). This is why the course requires `transformers>=5.13,<6`: on 5.0-5.12
+# the reset test below and the parity tests fail. `HFDynamicRope` models the bug with
+# `lost_reset=True`. A test that would have caught it: after a long call, a short call must get
+# the original frequencies back.
 
 # %%
 def reset_works(rope) -> bool:
@@ -149,6 +160,7 @@ verdicts = {
 }
 print(verdicts)
 assert verdicts == {"installed transformers": True, "model of HF": True, "model of HF 5.0-5.12": False}
+assert TESTED_RANGE == ">=5.13,<6"  # the range pyproject.toml requires (a test checks they agree)
 
 # %% [markdown]
 # The course's test suite runs exactly this check against the installed module
@@ -184,18 +196,25 @@ print(f"a 100-token prompt: vLLM old rotates it with {old.base / b:.2f} b, vLLM 
 # below (s from 1 to 16, requests from 256 to 131072 tokens):
 
 # %%
+requests = [256, 1024, 4096, 4097, 32768, 131072]
 for s_ in [1.0, 1.25, 2.0, 4.0, 8.0, 16.0]:
     engine = VLLMDynamicNTK(D, L, b, s_)
-    assert {engine.base_for(n) for n in [256, 1024, 4096, 4097, 32768, 131072]} == {engine.base}
+    assert {engine.base_for(n) for n in requests} == {engine.base}
     assert math.isclose(engine.base, vllm_base_before_fix(b, D, L, s_)) and engine.cache_len == math.ceil(L * s_)
-print("vLLM before #41277: one base per engine for every s tested; after: one per served length")
+    for served in [4096, 16384, 131072]:
+        fixed = VLLMDynamicNTK(D, served, b, s_, max_trained_positions=L)
+        assert {fixed.base_for(n) for n in requests if n <= served} == {vllm_base_after_fix(b, D, served, L, s_)}
+print("vLLM before #41277: one base per engine for every s tested; after: one per served length, "
+      "whatever the request")
 
 # %% [markdown]
 # Served *below* the trained length, the fixed formula turns round: the bracket drops under 1 and
-# the base shrinks below b; at M ≤ L_t (s − 1)/s it is ≤ 0: a zero bracket makes the base 0
-# (infinite frequencies), a negative one gives upstream's fractional power a complex base
-# ([PR #52675](../SOURCES.md#vllm-52675), open when the course checked it). The package refuses
-# both with a `ValueError` (served 2048 of 4096 at s = 2 is the zero case):
+# the base shrinks below b; at M ≤ L_t (s − 1)/s the bracket is ≤ 0. A zero bracket makes the base
+# 0 (infinite frequencies for every pair but the first), a negative one gives upstream's
+# fractional power a complex base and NaN outputs: that is [PR #52675](../SOURCES.md#vllm-52675)
+# (open when the course checked it), which would keep the original base whenever M ≤ L_t. The
+# package refuses a bracket ≤ 0 with a `ValueError` (served 2048 of 4096 at s = 2 is the zero
+# case). The threshold, over the slider's s:
 
 # %%
 below = vllm_base_after_fix(b, D, 3072, L, s)
@@ -206,6 +225,12 @@ except ValueError as exc:
     refused = exc
 print(f"served 3072 of 4096 trained: base {below:.0f} (< b); served 2048: {type(refused).__name__}")
 assert below < b and isinstance(refused, ValueError)
+for s_ in [1.25, 2.0, 4.0, 16.0]:
+    zero = L * (s_ - 1) / s_
+    for served in [math.floor(zero), math.floor(zero) + 1, L - 1]:
+        bracket = vllm_bracket_after_fix(served, L, s_)
+        assert (bracket <= 0) == (served <= zero) and bracket < 1
+print("for s in 1.25..16 the bracket is <= 0 exactly when M <= L_t (s - 1)/s, and < 1 for every M < L_t")
 
 # %% [markdown]
 # llama.cpp, for completeness, has no dynamic NTK at all: the feature request
@@ -273,9 +298,11 @@ assert batching.hf_batch_seq_len(plain_ids) == width
 # **The fix** is one length per request: each row gets the base of its own length, whoever it is
 # batched with (`batching.per_request_cos_sin`; the parity tests check that every row equals that
 # prompt run alone). With continuous batching, where requests join and leave a running batch, a
-# per-batch value changes a request's rotation whenever its neighbours change. The concern was
-# raised for Qwen in [Qwen #401](../SOURCES.md#qwen-401) (a maintainer answered that Qwen already
-# computes the value per sample), and LightLLM merged
+# per-batch value changes a request's rotation whenever its neighbours change. In
+# [Qwen #401](../SOURCES.md#qwen-401) the reporter worried about exactly this for Qwen: one long
+# prompt setting the NTK value of a whole padded batch, and continuous batching needing one value
+# per request. A Qwen maintainer answered that Qwen already computes the value per sample, from
+# its actual length: Qwen does the per-request fix. LightLLM merged a PR titled
 # ["fix batch merge for dynamic ntk"](../SOURCES.md#lightllm-276).
 #
 # ## 4. Traps in the real DeepSeek-V3 / Kimi-K2 configs
@@ -302,14 +329,16 @@ for preset in (DEEPSEEK_V3, KIMI_K2_INSTRUCT):
     assert module.max_position_embeddings == {"DeepSeek-V3": 163840, "Kimi-K2-Instruct": 131072}[preset.name]
 
 # %% [markdown]
-# And since L already contains the factor, the factor counts twice past it: at l = 2L the bracket
-# is 1 + 40 · (2 − 1) = 41 for V3, where the length ratio is 2.
+# And the factor is used twice: once inside L (163840 = 40 × 4096) and once more in the bracket
+# a(l) = 1 + s (l/L − 1) for the part past L. At l = 2L the bracket is 1 + 40 · (2 − 1) = 41 for V3,
+# where the length ratio l/L is 2.
 
 # %%
 bracket_v3 = rc.ntk_bracket(2 * 163840, 163840, 40)
 print(f"V3 switched to dynamic, l = 2L: bracket {bracket_v3:g} for a length ratio of 2")
 assert bracket_v3 == 41
-#
+
+# %% [markdown]
 # **Trap 2: the softmax scale gets YaRN's mscale² whatever the type.** The attention multiplies
 # q_head_dim^(−1/2) by `yarn_get_mscale(factor, mscale_all_dim)²` whenever `mscale_all_dim` is set
 # ([softmax scale](../SOURCES.md#upstream-softmax-scale)); HF's port does the same for any
@@ -325,7 +354,8 @@ for kind in ["yarn", "dynamic", "linear"]:
 
 # %% [markdown]
 # **Trap 3: `_init_rope` reads `rope_scaling["type"]`.** A config written the way newer
-# `transformers` writes it (`"rope_type"`) raises a `KeyError` in the remote code:
+# `transformers` writes it (`"rope_type"`) raises a `KeyError` in the remote code. Upstream's own
+# message is only `KeyError: 'type'`; the course's names the reason:
 
 # %%
 error = traps.init_rope_error(DEEPSEEK_V3.to_config(rope_scaling={"rope_type": "dynamic", "factor": 40}))
@@ -354,10 +384,11 @@ for preset in (DEEPSEEK_V3, KIMI_K2_INSTRUCT):
 #
 # Every difference above is a named case in one table, `ENGINE_DIFFERENCES`, in one setting
 # (D = 64, b = 10⁴, L = 4096, s = 2; vLLM fixed serves 16384). Each row is measured now; its claim
-# is asserted here and in the tests. "HF" is transformers 4.x and 5.13 on (4.52.4, 4.57.6, 5.13.0
-# and 5.24.0 tested), "HF 5.0-5.12" the model of the releases with the lost reset (it matches
-# the 5.0.0 release bit for bit; the course's authors checked that outside this notebook, since
-# only one version can be installed).
+# is asserted here and in the tests. "HF" is transformers' growth-and-reset rule
+# ([HF PR #32135](../SOURCES.md#hf-32135) added the reset; earlier releases had none) as 5.13 on run
+# it: 4.52.4, 4.57.6, 5.13.0 and 5.24.0 were tested. "HF 5.0-5.12" is the model of the releases
+# with the lost reset; it matches the 5.0.0 release bit for bit, which was checked outside this
+# notebook, since only one version can be installed at a time.
 
 # %%
 rows = measured_table()
@@ -373,17 +404,29 @@ for row in rows:
     print(f"{row['name']:<22} {row['claim']}")
 
 # %% [markdown]
-# The "HF" column comes from the course's model; the same scenarios on the installed module give
-# the same inv_freq, bit for bit:
+# The "HF" column comes from the course's model. The same scenarios, given to the installed
+# module as the position ids it would see (batches, padding and decode steps included), give the
+# same inv_freq bit for bit. The V3 rows' HF cells (trigger at 163841, softmax factor 1.874, a
+# `"rope_type"` config builds) are checked on the installed module by `tests/test_engines.py`.
 
 # %%
-for calls in [[8192, 1000], [8192, 6000], [8192, 4096], [1000]]:
+scenarios = hf_position_id_scenarios()  # {row: the position ids of each forward}
+hf_cells = {row["name"]: row["values"]["HF"] for row in rows}
+for name, calls in scenarios.items():
     installed, modelled = InstalledHFRotary(D, L, b, s), HFDynamicRope(D, L, b, s)
-    for n in calls:
-        installed.forward(torch.arange(n)[None])
-        modelled.forward(torch.arange(n)[None])
-    assert torch.equal(installed.inv_freq, modelled.inv_freq)
-print("installed transformers = model on the table's HF scenarios")
+    seen = set()
+    for ids in calls:
+        cos, _ = installed.forward(ids)
+        modelled.forward(ids)
+        assert torch.equal(installed.inv_freq, modelled.inv_freq)
+        seen.add(tuple(installed.inv_freq.tolist()))
+    if name == "decode-step-rows":
+        assert cos.shape[-2] == hf_cells[name] == 1  # one row per decode step
+    elif name == "decode-base-drift":
+        assert len(seen) == hf_cells[name] == 9
+    else:
+        assert modelled.base_in_force == hf_cells[name]
+print(f"installed transformers = model on {len(scenarios)} of the table's HF scenarios")
 
 # %% [markdown]
 # Two rows in numbers a learner can feel. **decode-step-rows**: one decode step at kv length 8193
@@ -420,6 +463,9 @@ assert rope.rebuilds == [8192, 8193, 8194, 8195]
 r = EnginesExplorer.compute(seq_len=1024, scaling_factor=2.0, other_len=8192)
 print({k: round(v) for k, v in EnginesExplorer.readout_values(r).items()})
 assert r["bases"][0] == b and r["bases"][1] == r["bases"][2] == base_at(8192)
+for s_ in [1.0, 2.0, 4.0, 16.0]:
+    vllm_bars = {tuple(EnginesExplorer.compute(n, s_, 8192)["bases"][3:]) for n in [256, 4097, 131072]}
+    assert len(vllm_bars) == 1 and (s_ == 4.0) == (len(set(next(iter(vllm_bars)))) == 1)
 
 # %%
 explorer = EnginesExplorer()
@@ -431,9 +477,11 @@ explorer.show()
 # * HF's module takes its length from `max(position_ids) + 1` over the batch, grows past the
 #   longest call, resets only strictly below L, and keeps the longest call's base for every call
 #   in [L, longest]; it computes cos/sin on every forward. 5.0 to 5.12 lost the reset
-#   (HF PR #46624; 5.0.0 and 5.8.1-5.12.1 checked); a long-then-short test catches it.
+#   (HF PR #46624; 5.0.0 and 5.8.1-5.12.1 checked); a long-then-short test catches it, and the
+#   course requires `transformers>=5.13,<6` for that reason.
 # * vLLM's "dynamic" NTK is one base per engine: b (s² − s + 1)^(D/(D−2)) before its fix, the served
-#   length's base after it, for short requests too. llama.cpp has none.
+#   length's base after it, for short requests too; served below (s − 1)/s of the trained length
+#   the fixed bracket is ≤ 0 (PR #52675, open). llama.cpp has none.
 # * One length per batch (DeepSeek's `kv_seq_len`, HF's max position id) gives a short prompt its
 #   neighbour's base; DeepSeek also counts padding. The fix is one length per request.
 # * In the real configs: "dynamic" would fire only past 163840 (V3) or 131072 (K2), the softmax
@@ -446,8 +494,8 @@ explorer.show()
 #
 # **1. Predict.** One HF module and one DeepSeek module (D = 64, L = 4096, s = 2) serve the same
 # six calls, of lengths 6000, 5000, 4096, 3000, 8000 and 7000, in that order. For which calls
-# (numbered from 1) do the two use different bases? And for HF 5.0-5.12? Answer with sets of call
-# numbers, without running the engines.
+# (numbered from 1) do the two use different bases? And which calls differ between HF 5.0-5.12
+# and DeepSeek? Answer with sets of call numbers, without running the engines.
 
 # %%
 from rope_course.checks.lesson11 import (  # noqa: E402
@@ -455,7 +503,7 @@ from rope_course.checks.lesson11 import (  # noqa: E402
     check_padded_batch,
     check_trace_hf,
     check_trace_lost_reset,
-    check_vllm_length,
+    check_vllm_slowest_pair,
 )
 
 calls_where_hf_differs = ...
@@ -488,19 +536,20 @@ def my_update(rope, seq_len, layer_type=None):
 result = check_fixed_update(my_update)
 
 # %% [markdown]
-# **3. Derive.** vLLM before PR #41277 gives every request the base b (s² − s + 1)^(D/(D−2)).
-# At which request length l would a *fresh* DeepSeek module use exactly that base? Derive l in
-# terms of L and s, then give the number for L = 2048, s = 3.
+# **3. Derive.** vLLM before PR #41277 serves a 100-token prompt (far inside L = 4096) with
+# D = 128 and s = 3. How much slower than in training does the prompt's slowest pair (index
+# D/2 − 1) turn? Give inv_freq_vLLM[D/2 − 1] / inv_freq_trained[D/2 − 1], as an expression or to
+# 6 significant digits. Derive it in general first: what does it depend on?
 
 # %%
-vllm_length = ...
-result = check_vllm_length(vllm_length)
+slowest_pair_ratio = ...
+result = check_vllm_slowest_pair(slowest_pair_ratio)
 
 # %% [markdown]
 # **4. Predict.** Prompts of 1500, 3000 and 5000 tokens are left-padded to a multiple of 1024 and
 # prefilled as one batch (D = 64, b = 10⁴, L = 4096, s = 2). Which base rotates the 1500-token
-# prompt in DeepSeek's code, and which in HF's (with mask-derived position ids)? Give a tuple
-# (deepseek_base, hf_base), to 4 significant digits or better.
+# prompt in DeepSeek's code, and which in HF's (with mask-derived position ids), each on a fresh
+# module? Give a tuple (deepseek_base, hf_base), to 4 significant digits or better.
 
 # %%
 padded_batch_bases = ...

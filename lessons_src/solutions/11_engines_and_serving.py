@@ -10,7 +10,7 @@ from rope_course.checks.lesson11 import (
     check_padded_batch,
     check_trace_hf,
     check_trace_lost_reset,
-    check_vllm_length,
+    check_vllm_slowest_pair,
 )
 
 D, b, L, s = 64, 10000.0, 4096, 2.0
@@ -75,13 +75,20 @@ def my_update(rope, seq_len, layer_type=None):
 assert check_fixed_update(my_update).correct
 
 # %% [markdown]
-# **3.** Set the brackets equal: 1 + s (l/L − 1) = s² − s + 1, so s l / L = s², l = L s. The
-# constant is the dynamic base at the engine's longest length L · s, applied to every request.
-# For L = 2048 and s = 3: l = 6144.
+# **3.** vLLM's base is b' = b a^(D/(D−2)) with the constant bracket a = s² − s + 1, whatever
+# the prompt's length. Pair i turns at b'^(−2i/D); for the slowest pair, 2i/D = (D − 2)/D, which
+# cancels the exponent D/(D−2): inv_freq'[D/2 − 1] / inv_freq[D/2 − 1] = (b'/b)^(−(D−2)/D) = 1/a.
+# It depends on s only (not on D, b, L or the prompt): 1/(s² − s + 1) = 1/7 at s = 3. A
+# 100-token prompt gets its slowest pair slowed 7 times, as DeepSeek's class would slow it only
+# for a prompt of L · s = 12288 tokens (where 1 + s (l/L − 1) = s² − s + 1).
 
 # %%
-vllm_length = 2048 * 3
-assert check_vllm_length(vllm_length).correct
+s_q, D_q = 3.0, 128
+vllm_base_over_b = (s_q * s_q - s_q + 1) ** (D_q / (D_q - 2))
+slowest_pair_ratio = vllm_base_over_b ** (-(D_q - 2) / D_q)
+print(round(slowest_pair_ratio, 6), round(1 / 7, 6))
+assert abs(slowest_pair_ratio - 1 / 7) < 1e-12
+assert check_vllm_slowest_pair(slowest_pair_ratio).correct
 
 # %% [markdown]
 # **4.** The widest prompt is 5000, padded to 5120 (5 × 1024). DeepSeek passes seq_len = 5120 for

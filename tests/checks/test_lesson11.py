@@ -10,7 +10,7 @@ from rope_course.checks.lesson11 import (
     check_padded_batch,
     check_trace_hf,
     check_trace_lost_reset,
-    check_vllm_length,
+    check_vllm_slowest_pair,
 )
 
 D, B, L, S = 64, 10000.0, 4096, 2.0
@@ -65,20 +65,26 @@ def test_fixed_update():
     assert check_fixed_update(_update(reset=False), quiet=True).status == "wrong"  # deletes the reset
 
 
-def test_vllm_length():
-    assert check_vllm_length(..., quiet=True).status == NOT_ATTEMPTED
-    assert check_vllm_length(2048 * 3, quiet=True).correct
-    assert check_vllm_length(np.int64(6144), quiet=True).correct
-    assert check_vllm_length(torch.tensor(6144), quiet=True).correct
-    assert check_vllm_length(2048 * 9, quiet=True).status == "wrong"  # L s^2
-    assert check_vllm_length(2048 * 7, quiet=True).status == "wrong"  # L (s^2 - s + 1)
-    assert check_vllm_length(6145, quiet=True).status == "wrong"  # integers compared exactly
+def test_vllm_slowest_pair():
+    assert check_vllm_slowest_pair(..., quiet=True).status == NOT_ATTEMPTED
+    # the pair's exponent -(D-2)/D cancels the base change's D/(D-2): 1 / (s^2 - s + 1), any D, any b
+    assert check_vllm_slowest_pair(1 / 7, quiet=True).correct
+    assert check_vllm_slowest_pair(np.float32(1 / 7), quiet=True).correct
+    assert check_vllm_slowest_pair(torch.tensor(1 / 7, dtype=torch.float64), quiet=True).correct
+    assert check_vllm_slowest_pair(0.142857, quiet=True).correct  # 6 significant digits
+    assert check_vllm_slowest_pair(1.0, quiet=True).status == "wrong"  # "a short prompt is untouched"
+    assert check_vllm_slowest_pair(1 / 3, quiet=True).status == "wrong"  # PI by s
+    assert check_vllm_slowest_pair(7 ** (-128 / 126), quiet=True).status == "wrong"  # 1 / (base ratio)
+    result = check_vllm_slowest_pair(7.0, quiet=True)  # the ratio upside down
+    assert result.status == "wrong" and "Hint" in result.message and "1/7" not in result.message
 
 
 def test_padded_batch():
     assert check_padded_batch(..., quiet=True).status == NOT_ATTEMPTED
     assert check_padded_batch((dyn(5120), dyn(5000)), quiet=True).correct
     assert check_padded_batch((round(dyn(5120), 1), round(dyn(5000), 1)), quiet=True).correct
+    assert check_padded_batch([15200, 14590], quiet=True).correct  # 4 significant digits, as asked
+    assert round(dyn(5120), -1) == 15200 and round(dyn(5000), -1) == 14590
     assert check_padded_batch((dyn(5000), dyn(5000)), quiet=True).status == "wrong"  # ignores padding
     assert check_padded_batch((dyn(1500), dyn(1500)), quiet=True).status == "wrong"  # the prompt's own length
     assert check_padded_batch((dyn(5120), dyn(5120)), quiet=True).status == "wrong"  # HF counts pads too
