@@ -15,7 +15,8 @@ clock, from the keydown event (captured before noUiSlider handles it) to the new
 DOM (`dom`) and decoded, ready to paint (`decoded`, the figure reported). That span holds the
 widget message to the kernel, `compute` + redraw + PNG encoding there, the display update back,
 and the browser's decode. Between presses the kernel goes idle, so no press waits for another.
-Nothing here asserts: the numbers are reported against the target of DESIGN.md section 6.
+Nothing here asserts: the numbers are reported against the course's target, p95 <= 150 ms
+(people notice lag past about 100 ms; the README's Performance section lists every target).
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ FOREIGN_CITATION = re.compile(
 # Files whose citations still point outside the repository, to be emptied as each owner migrates:
 # when you move a file's citations to SOURCES.md, delete its line here (the test fails until you do).
 MIGRATING_CITATIONS = frozenset({
-    "README.md",
     "lessons/01_rope_refresher.ipynb",
     "lessons/02_inherited_forward.ipynb",
     "lessons/03_cache_trigger.ipynb",
@@ -35,8 +34,6 @@ MIGRATING_CITATIONS = frozenset({
     "lessons/07_generation_kv_cache.ipynb",
     "lessons/08_precision_and_cost.ipynb",
     "lessons/09_real_models_and_next.ipynb",
-    "lessons/10_does_it_extrapolate.ipynb",
-    "lessons/solutions/10_does_it_extrapolate.ipynb",
     "lessons_src/01_rope_refresher.py",
     "lessons_src/02_inherited_forward.py",
     "lessons_src/03_cache_trigger.py",
@@ -46,8 +43,6 @@ MIGRATING_CITATIONS = frozenset({
     "lessons_src/07_generation_kv_cache.py",
     "lessons_src/08_precision_and_cost.py",
     "lessons_src/09_real_models_and_next.py",
-    "lessons_src/10_does_it_extrapolate.py",
-    "lessons_src/solutions/10_does_it_extrapolate.py",
     "rope_course/explorers/base.py",
     "rope_course/explorers/dynamic_base.py",
     "rope_course/explorers/history.py",
