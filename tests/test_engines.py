@@ -150,6 +150,16 @@ def test_left_padded_positions():
         batching.left_padded_batch([])
 
 
+@pytest.mark.parametrize("lengths,width", [([1], None), ([3, 1, 7], None), ([500, 6000], None),
+                                          ([3000, 4000], 4608), ([5], 9)])
+def test_left_padded_positions_are_hf_generations_cumsum(lengths, width):
+    ids, mask = batching.left_padded_batch(lengths, width=width)
+    w = width or max(lengths)
+    expected_mask = torch.tensor([[0] * (w - n) + [1] * n for n in lengths])
+    assert torch.equal(mask, expected_mask)
+    assert torch.equal(ids, (expected_mask.cumsum(-1) - 1).masked_fill(expected_mask == 0, 0))
+
+
 def test_kv_seq_len_counts_padding_and_past():
     assert batching.deepseek_kv_seq_len([3000, 4000], width=4608) == 4608
     assert batching.deepseek_kv_seq_len([10, 20], past=100) == 120
