@@ -71,7 +71,6 @@ assert transformers_version() in SpecifierSet(TESTED_RANGE)
 # %%
 hf = InstalledHFRotary(D, L, b, s)
 model = HFDynamicRope(D, L, b, s)
-original = hf.original_inv_freq.clone()
 print(f"{'call':<28}{'length':>7}{'rule':>8}{'cached':>8}{'base':>10}")
 for what, ids in [
     ("prefill 3000", torch.arange(3000)[None]),
@@ -90,7 +89,8 @@ for what, ids in [
 assert model.base_in_force == base_at(7001) and tuple(cos.shape) == (1, 1, D)
 
 # %% [markdown]
-# Read the table row by row (the rules are in the decorator, [HF PR #32135](../SOURCES.md#hf-32135)):
+# Read the table row by row (the rules come from [HF PR #32135](../SOURCES.md#hf-32135); they sit
+# in the decorator of [PR #37249](../SOURCES.md#hf-37249)):
 #
 # * **nothing** for 3000: `max_seq_len_cached` starts at L = 4096; 3000 is not longer, and the
 #   reset needs a grown cache;
@@ -301,15 +301,15 @@ assert batching.hf_batch_seq_len(plain_ids) == width
 # per-batch value changes a request's rotation whenever its neighbours change. In
 # [Qwen #401](../SOURCES.md#qwen-401) the reporter worried about exactly this for Qwen: one long
 # prompt setting the NTK value of a whole padded batch, and continuous batching needing one value
-# per request. A Qwen maintainer answered that Qwen already computes the value per sample, from
-# its actual length: Qwen does the per-request fix. LightLLM merged a PR titled
+# per request. A Qwen maintainer answered that, in static batching, Qwen already computes the
+# value per sample from its actual length: the per-request fix. LightLLM merged a PR titled
 # ["fix batch merge for dynamic ntk"](../SOURCES.md#lightllm-276).
 #
 # ## 4. Traps in the real DeepSeek-V3 / Kimi-K2 configs
 #
 # Each trap runs on the presets (the released rotary fields, lesson 09).
 #
-# **Trap 1: switched to "dynamic", the class fires at `max_position_embeddings`, not at 4096.**
+# **Trap 1: switched to "dynamic", the class fires only past `max_position_embeddings`, not past 4096.**
 # `_init_rope` passes `config.max_position_embeddings`, already the extended length
 # (163840 = 40 × 4096 for V3), and never reads `original_max_position_embeddings`.
 
@@ -442,8 +442,8 @@ from rope_course.engines.hf_rule import hf_grown_inv_freq  # noqa: E402
 differ = sum(not torch.equal(hf_grown_inv_freq(b, D, n, L, s), rc.inv_freq_for_base(base_at(n), D))
              for n in FLOAT32_LENGTHS)
 print(f"{differ} of {len(FLOAT32_LENGTHS)} lengths in (L, 10L] give a different inv_freq; "
-      f"the largest relative difference is {rows[9]['values']['HF']:.1e}")
-assert 0 < differ < len(FLOAT32_LENGTHS) and rows[9]["name"] == "float32-base"
+      f"the largest relative difference is {hf_cells['float32-base']:.1e}")
+assert 0 < differ < len(FLOAT32_LENGTHS) and 0 < hf_cells["float32-base"] < 1e-6
 rope = CountingDynamicNTK(D, L, scaling_factor=s)
 for n in range(8192, 8192 + 4):
     rope(torch.zeros(1), seq_len=n)
