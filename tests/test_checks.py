@@ -101,7 +101,8 @@ def test_sequences_and_sets():
     assert mismatch((1,), (1, 2)) == "expected 2 items, got 1"
     assert mismatch(3, (1, 2)).startswith("expected a tuple of 2 items")
     assert mismatch([3, 1, 2], {1, 2, 3}) is None and mismatch(torch.tensor([1, 2, 3]), {1, 2, 3}) is None
-    assert mismatch({1, 2, 4, 5}, {1, 2, 3}) == "2 of your items should not be there and 1 are missing"
+    assert mismatch({1, 2, 4, 5}, {1, 2, 3}) == "2 of your items do not belong there and 1 is missing"
+    assert mismatch({1, 4}, {1, 2, 3}) == "1 of your items does not belong there and 2 are missing"
     assert mismatch(" Yarn ", "yarn") is None and mismatch("dynamic", "yarn") == "wrong value"
     assert mismatch(torch.float32, torch.float32) is None and mismatch("float32", torch.float32) is not None
 

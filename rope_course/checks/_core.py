@@ -231,7 +231,8 @@ def mismatch(got, expected, rtol: float = 1e-5, atol: float = 1e-8, dtype=None) 
         extra, missing = len(mine - want), len(want - mine)
         if not extra and not missing:
             return None
-        return f"{extra} of your items should not be there and {missing} are missing"
+        return (f"{extra} of your items {'does' if extra == 1 else 'do'} not belong there and "
+                f"{missing} {'is' if missing == 1 else 'are'} missing")
     if isinstance(expected, (tuple, list)) and not isinstance(expected, torch.Size):
         items = _as_items(got)
         if items is None:
