@@ -1,4 +1,4 @@
-"""The one widget pattern every explorer uses (DESIGN.md section 4, pattern (a)).
+"""The one widget pattern every explorer uses: the inline pattern, a PNG updated in place.
 
 An explorer is a pure function of its parameters (`compute`) plus wiring:
 
@@ -13,6 +13,10 @@ An explorer is a pure function of its parameters (`compute`) plus wiring:
 Every figure follows `style.py` (read its docstring before drawing): full notebook width at
 `style.DPI`, and `draw`, `redraw` and `render_png` run inside `style.context()`, so the
 course's rc settings apply to explorer figures only and matplotlib's global state is unchanged.
+
+Without a live kernel (an unrun lesson opened in JupyterLab, or widgets that are not enabled) a
+notebook shows a widget's plain-text form. The explorer box (`ExplorerBox`) gives one sentence
+that says what to do (`FALLBACK_TEXT`) instead of the widget's repr; the widget view is unchanged.
 
 Conventions the browser test relies on: the whole box has classes `rc-explorer` and
 `rc-explorer-<name>`, each slider `rc-slider` and `rc-slider-<description>`; slider
@@ -41,6 +45,23 @@ from matplotlib.text import Text
 from . import style
 
 REGISTRY: dict[str, type[Explorer]] = {}
+
+FALLBACK_TEXT = ("Interactive explorer: run this cell for live sliders (the picture below is the saved one; "
+                 "if this line stays after running, see 00_start_here, section 2)")
+
+
+class ExplorerBox(widgets.VBox):
+    """The box that holds an explorer's controls, readout and error line.
+
+    Its plain-text form (what a notebook shows where the widget cannot be drawn) is
+    `FALLBACK_TEXT`, not the repr of every child; the widget view itself is VBox's.
+    """
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = super()._repr_mimebundle_(**kwargs)
+        if data is not None:
+            data["text/plain"] = FALLBACK_TEXT
+        return data
 
 
 def encode_png(rgba, width: int, height: int) -> bytes:
@@ -173,7 +194,7 @@ class Explorer:
         self.readout.add_class("rc-readout")
         self.error = widgets.HTML(layout=widgets.Layout(display="none"))
         self.error.add_class("rc-error")
-        self.box = widgets.VBox([*self.controls.values(), self.readout, self.error])
+        self.box = ExplorerBox([*self.controls.values(), self.readout, self.error])
         self.box.add_class("rc-explorer")
         self.box.add_class(f"rc-explorer-{self.name}")
         self._background = None

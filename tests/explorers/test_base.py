@@ -104,3 +104,15 @@ def test_render_png_is_the_canvas():
     explorer = REGISTRY["preview"]()
     png = explorer.render_png()
     assert np.array_equal(pixels(png), np.asarray(explorer.fig.canvas.buffer_rgba()))
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_unrendered_box_says_what_to_do(name):
+    """Where the widget cannot be drawn (an unrun lesson, widgets off) the notebook shows the
+    box's text/plain: one plain sentence, not the repr of every slider; the widget view stays."""
+    from rope_course.explorers.base import FALLBACK_TEXT
+
+    bundle = REGISTRY[name]().box._repr_mimebundle_()
+    assert bundle["text/plain"] == FALLBACK_TEXT
+    assert "run this cell" in FALLBACK_TEXT and "VBox" not in FALLBACK_TEXT
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
