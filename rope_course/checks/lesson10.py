@@ -1,70 +1,65 @@
-"""Checkers for lesson 10 (does it extrapolate?)."""
+"""Checkers for lesson 10 (does it extrapolate?).
+
+Expected values are computed here from the package (never printed by the lesson):
+`s_min` from `rope_course.toy.methods`, the correction range from `rope_course.yarn`, the
+cluster-bootstrap interval from `rope_course.toy.stats`.
+"""
 
 from __future__ import annotations
 
-import torch
+import numpy as np
 
-from ._core import Case, check_exercise
+from ..toy import stats
+from ..toy.methods import s_min
+from ..yarn import yarn_find_correction_range
+from ._core import Case, check_answer, check_exercise
 
-__all__ = [
-    "reference_ntk_fixed_base", "check_ntk_fixed_base",
-    "reference_answer_positions", "check_answer_positions",
-    "reference_answer_accuracy", "check_answer_accuracy",
-]
+__all__ = ["check_s_min_at_3L", "check_yarn_range_beta2", "check_cluster_interval", "TOY"]
 
-
-def reference_ntk_fixed_base(base, dim, scaling_factor):
-    """Static NTK-aware base: b * s^(D/(D-2))."""
-    return base * scaling_factor ** (dim / (dim - 2))
+TOY = {"L": 128, "D": 32, "base": 100.0}
 
 
-def check_ntk_fixed_base(fn, quiet=False):
-    cases = [
-        Case((100.0, 32, 8.0), label="base=100, dim=32, s=8 (the toy's ntk_fixed)"),
-        Case((10000.0, 64, 2.0), label="base=10000, dim=64, s=2"),
-        Case((10000.0, 128, 4.0), label="base=10000, dim=128, s=4"),
-        Case((500.0, 4, 3.0), label="base=500, dim=4, s=3"),
-        Case((100.0, 32, 1.0), label="s=1 (no change)"),
-    ]
-    return check_exercise("ntk_fixed_base", fn, reference_ntk_fixed_base, cases, rtol=1e-9, quiet=quiet)
+def check_s_min_at_3L(answer, quiet=False):
+    """Exercise 1: the class factor s_min(l) for the toy at l = 3L = 384 (rtol 1e-3)."""
+    expected = s_min(3 * TOY["L"], TOY["L"], TOY["D"], TOY["base"])
+    return check_answer(
+        "s_min_at_3L", answer, expected, rtol=1e-3,
+        hint="find i*, the first pair whose angle over the window, (L-1)·b^(-2i/D), stays below 2π; then "
+             "solve a(l)^(2i*/(D-2)) = (l-1)/(L-1) for the bracket a(l) = 1 + s(l/L - 1)", quiet=quiet)
 
 
-def reference_answer_positions(seq_len):
-    """Positions whose next token is a scored answer: 3T/4 + 2j for j < T/8, as a list of ints."""
-    context = 3 * seq_len // 4
-    return [context + 2 * j for j in range(seq_len // 8)]
+def check_yarn_range_beta2(answer, quiet=False):
+    """Exercise 2: YaRN's correction range (low, high) on the toy with beta_fast = 2, beta_slow = 1."""
+    expected = tuple(yarn_find_correction_range(2, 1, TOY["D"], TOY["base"], TOY["L"]))
+    return check_answer(
+        "yarn_range_beta2", tuple(answer) if isinstance(answer, list) else answer, expected,
+        hint="a tuple of two ints; the correction dim for r rotations is D·ln(L/(2πr))/(2 ln b), floored at "
+             "r = beta_fast and ceiled at r = beta_slow, then clamped to [0, D-1]", quiet=quiet)
 
 
-def check_answer_positions(fn, quiet=False):
-    cases = [Case((T,), label=f"seq_len={T}") for T in (8, 16, 128, 1024)]
-    return check_exercise("answer_positions", lambda T: list(fn(T)), reference_answer_positions, cases, quiet=quiet)
+def _interval(correct, n, n_boot=2000, seed=0):
+    est, low, high = stats.ratio_interval(correct, n, n_boot=n_boot, seed=seed)
+    return (low, high)
 
 
-def reference_answer_accuracy(logits, targets):
-    """Fraction of scored positions (targets != -100) where argmax(logits) == target, as a float."""
-    mask = targets != -100
-    return (logits[mask].argmax(-1) == targets[mask]).double().mean().item()
-
-
-def _accuracy_cases():
-    gen = torch.Generator().manual_seed(10)
-    cases = []
-    for B, T, V in [(2, 8, 5), (3, 16, 7), (1, 24, 4)]:
-        logits = torch.randn(B, T, V, generator=gen)
-        targets = torch.full((B, T), -100, dtype=torch.long)
-        pos = torch.arange(3 * T // 4, T, 2)
-        # make two answers in three right, so wrong scorings differ from the right one
-        picks = logits[:, pos].argmax(-1)
-        wrong = (picks + 1) % V
-        right = (torch.arange(B).unsqueeze(1) + torch.arange(len(pos)).unsqueeze(0)) % 3 != 0
-        targets[:, pos] = torch.where(right, picks, wrong)
-        cases.append(Case((logits, targets), label=f"logits {tuple(logits.shape)}, {B * len(pos)} scored answers"))
+def _interval_cases():
+    rng = np.random.default_rng(10)
+    cases = [Case(([3, 4, 4, 2], [4, 4, 4, 4]), label="4 sequences, 4 answers each (equal counts)")]
+    for n_seq, label in ((12, "12 sequences, unequal answer counts"), (40, "40 sequences, unequal answer counts")):
+        n = rng.integers(1, 30, size=n_seq)
+        correct = rng.binomial(n, 0.6)
+        cases.append(Case((correct.tolist(), n.tolist()), label=label))
+    cases.append(Case(([0, 9, 1, 10, 0], [1, 10, 2, 10, 1]), {"seed": 3}, label="5 sequences, seed=3"))
     return cases
 
 
-def check_answer_accuracy(fn, quiet=False):
-    def as_float(logits, targets):
-        out = fn(logits, targets)
-        return out.item() if isinstance(out, torch.Tensor) else out
+def check_cluster_interval(fn, quiet=False):
+    """Exercise 3 (find the bug): the 95% cluster-bootstrap interval of sum(correct)/sum(n)."""
+    def as_pair(correct, n, **kw):
+        out = fn(correct, n, **kw)
+        return tuple(float(v) for v in out) if isinstance(out, (tuple, list)) and len(out) == 2 else out
 
-    return check_exercise("answer_accuracy", as_float, reference_answer_accuracy, _accuracy_cases(), quiet=quiet)
+    return check_exercise(
+        "cluster_interval", as_pair, _interval, _interval_cases(), rtol=1e-9, atol=1e-12, quiet=quiet,
+        hint="it is right when every sequence has the same number of answers; what changes in a resample "
+             "when they do not?")

@@ -1,10 +1,7 @@
-"""Lesson 10's toy: a tiny RoPE transformer trained here on associative recall at context L,
-evaluated past L under the course's scaling variants. See `train.py`, `eval.py`."""
+"""Lesson 10's toy: tiny RoPE transformers trained here at context L on two tasks (recall and a
+Markov text with copied spans), evaluated past L under each scaling method.
 
-from .data import TaskSpec, make_batch
-from .model import ROPE_KINDS, ModelConfig, RopeSpec, StatelessDynamicNTKRotaryEmbedding, ToyTransformer, make_rotary
-
-__all__ = [
-    "TaskSpec", "make_batch", "ROPE_KINDS", "ModelConfig", "RopeSpec",
-    "StatelessDynamicNTKRotaryEmbedding", "ToyTransformer", "make_rotary",
-]
+`python -m rope_course.toy --help` lists the commands (train, evaluate, all). Modules: `data`
+(the tasks), `model` (the transformer, KV-cache decoding), `methods` (the one list of scaling
+methods), `train`, `evaluate` (the offline grid), `stats` (cluster bootstrap), `results`
+(loading the committed grid)."""

@@ -1,12 +1,17 @@
-"""`python -m rope_course.toy train [...]`: train (and evaluate) the lesson-10 toy model."""
+"""`python -m rope_course.toy ...`: the one entry point for lesson 10's offline work.
+
+    python -m rope_course.toy all --jobs 2          # train the 6 models, evaluate, merge (the committed run)
+    python -m rope_course.toy train --task recall --seed 0
+    python -m rope_course.toy evaluate --task recall --seed 0
+    python -m rope_course.toy merge
+    python -m rope_course.toy all --quick --out-dir /tmp/toy   # a few steps and a tiny grid (tests)
+
+See `rope_course/toy/cli.py` for every option.
+"""
 
 import sys
 
-from .train import main
+from .cli import main
 
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    if not argv or argv[0] != "train":
-        print("usage: python -m rope_course.toy train [--quick --out-dir DIR] [--seed N] [--steps N]", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(main(argv[1:]))
+    sys.exit(main(sys.argv[1:]))

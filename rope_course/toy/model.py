@@ -4,49 +4,32 @@ Each attention layer owns its own rotary module (as upstream: one `rotary_emb` p
 `DeepseekV3Attention`, each with its own cache and, for the dynamic class, its own state) and
 calls it exactly as DeepSeek's attention does:
 
-    cos, sin = self.rotary_emb(v, seq_len=T)
+    kv_seq_len = past + q_len
+    cos, sin = self.rotary_emb(v, seq_len=kv_seq_len)
     q, k = apply_rotary_pos_emb(q, k, cos, sin, position_ids)
 
-so every scaling variant plugs in by swapping that module (`set_rope`). The weights never
-change; the rotary modules hold no parameters and no persistent buffers.
+so every scaling method plugs in by swapping that module (`set_rope`, see `methods.py`). The
+weights never change; the rotary modules hold no parameters and no persistent buffers.
 
-Variants (`RopeSpec.kind`):
-
-* ``none``: `RotaryEmbedding` (plain RoPE, no scaling);
-* ``linear``: `LinearScalingRotaryEmbedding(scaling_factor=s)` (position interpolation);
-* ``ntk_fixed``: `RotaryEmbedding(base=b * s^(D/(D-2)))`, the static NTK-aware base;
-* ``dynamic``: `DynamicNTKScalingRotaryEmbedding` (faithful to upstream: stateful);
-* ``dynamic_stateless``: `StatelessDynamicNTKRotaryEmbedding` below (a fresh base per call);
-* ``yarn``: `rope_course.yarn.YarnRotaryEmbedding` with max_position_embeddings = s*L and
-  original_max_position_embeddings = L. YaRN's temperature is applied the way DeepSeek's
-  attention does it: mscale = mscale_all_dim = 1, so cos/sin are not scaled, and the softmax
-  scale is multiplied by yarn_get_mscale(s, 1)^2 = (1 + 0.1 ln s)^2.
+A `DecodeState` runs the model one token at a time with a KV cache, caching keys either after
+RoPE (`keys="post"`, upstream: each key keeps the table of the step that wrote it) or before
+RoPE (`keys="pre"`: every cached key is re-rotated with the current table at each step, the
+fix of the YaRN paper's section 3.3, SOURCES.md#paper-yarn-3-3).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..functional import apply_rotary_pos_emb, cos_sin_tables, dynamic_ntk_base, inv_freq_for_base
-from ..rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
-from ..yarn import YarnRotaryEmbedding, yarn_get_mscale
+from ..attention import KVCache
+from ..functional import apply_rotary_pos_emb
+from ..rotary import RotaryEmbedding
 
-__all__ = [
-    "ModelConfig",
-    "RopeSpec",
-    "ROPE_KINDS",
-    "StatelessDynamicNTKRotaryEmbedding",
-    "make_rotary",
-    "ntk_fixed_base",
-    "ToyTransformer",
-]
-
-ROPE_KINDS = ("none", "linear", "ntk_fixed", "dynamic", "dynamic_stateless", "yarn")
+__all__ = ["DecodeState", "ModelConfig", "ToyTransformer", "decode_logits"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +41,7 @@ class ModelConfig:
     d_mlp: int = 256
     max_position_embeddings: int = 128   # L, the training context
     rope_base: float = 100.0
+    prev_token_embedding: bool = True    # the recall model's shortcut (see ToyTransformer)
 
     @property
     def head_dim(self) -> int:
@@ -65,72 +49,6 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class RopeSpec:
-    kind: str = "none"
-    scaling_factor: float = 1.0
-
-    def __post_init__(self):
-        if self.kind not in ROPE_KINDS:
-            raise ValueError(f"kind must be one of {ROPE_KINDS}, got {self.kind!r}")
-
-
-class StatelessDynamicNTKRotaryEmbedding(nn.Module):
-    """Dynamic NTK without state: every call builds cos/sin from `dynamic_ntk_base(seq_len)`.
-
-    Same formula and same op order as the faithful class's rebuild, so for any single call it
-    returns exactly what a *fresh* `DynamicNTKScalingRotaryEmbedding` returns; it just never
-    remembers an earlier, longer call (no history dependence), like Hugging Face's clamp
-    `max(seq_len, L)` applied per call.
-    """
-
-    def __init__(self, dim, max_position_embeddings=2048, base=10000, scaling_factor=1.0):
-        super().__init__()
-        self.dim = dim
-        self.max_position_embeddings = max_position_embeddings
-        self.base = base
-        self.scaling_factor = scaling_factor
-
-    def forward(self, x, seq_len=None):
-        new_base = dynamic_ntk_base(self.base, self.dim, seq_len, self.max_position_embeddings, self.scaling_factor)
-        inv_freq = inv_freq_for_base(new_base, self.dim, x.device)
-        cos, sin = cos_sin_tables(inv_freq, seq_len, x.dtype, x.device)
-        return cos.to(dtype=x.dtype), sin.to(dtype=x.dtype)
-
-
-def ntk_fixed_base(base: float, dim: int, scaling_factor: float) -> float:
-    """The static NTK-aware base b * s^(D/(D-2))."""
-    return base * scaling_factor ** (dim / (dim - 2))
-
-
-def make_rotary(spec: RopeSpec, dim: int, max_position_embeddings: int, base: float) -> nn.Module:
-    """One fresh rotary module for one attention layer."""
-    L, s = max_position_embeddings, spec.scaling_factor
-    if spec.kind == "none":
-        return RotaryEmbedding(dim, L, base)
-    if spec.kind == "linear":
-        return LinearScalingRotaryEmbedding(dim, L, base, scaling_factor=s)
-    if spec.kind == "ntk_fixed":
-        return RotaryEmbedding(dim, L, ntk_fixed_base(base, dim, s))
-    if spec.kind == "dynamic":
-        return DynamicNTKScalingRotaryEmbedding(dim, L, base, scaling_factor=s)
-    if spec.kind == "dynamic_stateless":
-        return StatelessDynamicNTKRotaryEmbedding(dim, L, base, scaling_factor=s)
-    if spec.kind == "yarn":
-        return YarnRotaryEmbedding(
-            dim, max_position_embeddings=max(L, math.ceil(s * L)), base=base, scaling_factor=s,
-            original_max_position_embeddings=L, beta_fast=32, beta_slow=1, mscale=1.0, mscale_all_dim=1.0,
-        )
-    raise ValueError(f"unknown kind {spec.kind!r}")
-
-
-def softmax_temperature(spec: RopeSpec) -> float:
-    """Factor on the softmax scale: YaRN's mscale^2 (DeepSeek's way), 1 for everything else."""
-    if spec.kind == "yarn":
-        return yarn_get_mscale(spec.scaling_factor, 1.0) ** 2
-    return 1.0
 
 
 class Attention(nn.Module):
@@ -146,14 +64,32 @@ class Attention(nn.Module):
         self.rotary_emb: nn.Module = RotaryEmbedding(self.head_dim, config.max_position_embeddings, config.rope_base)
         self.softmax_scale = self.head_dim ** -0.5
 
-    def forward(self, x, position_ids):
+    def _heads(self, proj, x):
         B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        k = self.k_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        v = self.v_proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
-        cos, sin = self.rotary_emb(v, seq_len=T)
-        q, k = apply_rotary_pos_emb(q, k, cos, sin, position_ids)
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=self.softmax_scale)
+        return proj(x).view(B, T, self.n_heads, self.head_dim).transpose(1, 2)
+
+    def forward(self, x, cache: KVCache | None = None, keys_before_rope: bool = False):
+        B, T, _ = x.shape
+        q, k, v = self._heads(self.q_proj, x), self._heads(self.k_proj, x), self._heads(self.v_proj, x)
+        past = 0 if cache is None else len(cache)
+        kv_seq_len = past + T
+        cos, sin = self.rotary_emb(v, seq_len=kv_seq_len)
+        position_ids = torch.arange(past, kv_seq_len, device=x.device).unsqueeze(0).expand(B, T)
+        q, k_rot = apply_rotary_pos_emb(q, k, cos, sin, position_ids)
+        if cache is None:
+            keys, values = k_rot, v
+        elif keys_before_rope:
+            raw, values = cache.update(k, v)
+            every_position = torch.arange(kv_seq_len, device=x.device).unsqueeze(0).expand(B, kv_seq_len)
+            _, keys = apply_rotary_pos_emb(raw, raw, cos, sin, every_position)   # all keys, today's table
+        else:
+            keys, values = cache.update(k_rot, v)
+        if past == 0:
+            out = F.scaled_dot_product_attention(q, keys, values, is_causal=True, scale=self.softmax_scale)
+        elif T == 1:        # one new token sees every cached key
+            out = F.scaled_dot_product_attention(q, keys, values, scale=self.softmax_scale)
+        else:
+            raise ValueError("after the prefill, feed one token per call")
         return self.o_proj(out.transpose(1, 2).reshape(B, T, -1))
 
 
@@ -167,8 +103,8 @@ class Block(nn.Module):
             nn.Linear(config.d_model, config.d_mlp), nn.GELU(), nn.Linear(config.d_mlp, config.d_model)
         )
 
-    def forward(self, x, position_ids):
-        x = x + self.attn(self.ln1(x), position_ids)
+    def forward(self, x, cache=None, keys_before_rope=False):
+        x = x + self.attn(self.ln1(x), cache, keys_before_rope)
         return x + self.mlp(self.ln2(x))
 
 
@@ -182,13 +118,13 @@ class ToyTransformer(nn.Module):
         self.embed = nn.Embedding(config.vocab_size, config.d_model)
         # "Smeared" input: each position also sees its previous token (a causal width-2 token
         # shift, as in the smeared-key induction models of Olsson et al. 2022 and the short
-        # convolutions of H3/Mamba). It makes a value token carry its key, so recall is one
-        # attention hop and the model trains in minutes on a CPU. It is position-free, so
-        # everything about positions beyond one token still goes through RoPE.
+        # convolutions of H3/Mamba). A value token then carries its key, so recall is one
+        # attention hop and the model trains in minutes on a CPU. It is position-free: every
+        # relation beyond one token back still goes through RoPE.
         self.prev_embed = nn.Embedding(config.vocab_size, config.d_model)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.ln_f = nn.LayerNorm(config.d_model)
-        self.rope = RopeSpec("none")
+        self.rope = None
         self.apply(self._init_weights)
 
     @staticmethod
@@ -198,21 +134,51 @@ class ToyTransformer(nn.Module):
         if isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, std=0.02)
 
-    def set_rope(self, spec: RopeSpec) -> "ToyTransformer":
-        """Give every attention layer its own fresh rotary module for `spec` (resets all state)."""
-        c = self.config
+    def set_rotary(self, make_module, softmax_factor: float = 1.0) -> ToyTransformer:
+        """Give every attention layer its own fresh module `make_module()` (resets all state) and
+        multiply the softmax scale by `softmax_factor` (YaRN's temperature, DeepSeek's way)."""
         for block in self.blocks:
-            block.attn.rotary_emb = make_rotary(spec, c.head_dim, c.max_position_embeddings, c.rope_base)
-            block.attn.softmax_scale = c.head_dim ** -0.5 * softmax_temperature(spec)
-        self.rope = spec
+            block.attn.rotary_emb = make_module()
+            block.attn.softmax_scale = self.config.head_dim ** -0.5 * softmax_factor
         return self
 
-    def forward(self, tokens, position_ids=None):
-        B, T = tokens.shape
-        if position_ids is None:
-            position_ids = torch.arange(T, device=tokens.device).unsqueeze(0).expand(B, T)
+    def embed_tokens(self, tokens, previous=None):
+        """Token embedding plus the previous token's; `previous` (B,) is the token before
+        tokens[:, 0] when decoding (None at the start of a sequence)."""
         x = self.embed(tokens)
-        x[:, 1:] = x[:, 1:] + self.prev_embed(tokens[:, :-1])
-        for block in self.blocks:
-            x = block(x, position_ids)
+        if self.prev_embed is None:
+            return x
+        before = tokens[:, :-1] if previous is None else torch.cat((previous.unsqueeze(1), tokens[:, :-1]), dim=1)
+        if previous is None:
+            return torch.cat((x[:, :1], x[:, 1:] + self.prev_embed(before)), dim=1)
+        return x + self.prev_embed(before)
+
+    def forward(self, tokens, state: DecodeState | None = None):
+        x = self.embed_tokens(tokens, None if state is None else state.previous_token)
+        for i, block in enumerate(self.blocks):
+            x = block(x, None if state is None else state.caches[i],
+                      False if state is None else state.keys_before_rope)
+        if state is not None:
+            state.previous_token = tokens[:, -1]
         return self.ln_f(x) @ self.embed.weight.T
+
+
+class DecodeState:
+    """Per-layer KV caches for token-by-token decoding; `keys` is "post" (upstream) or "pre"."""
+
+    def __init__(self, n_layers: int, keys: str = "post"):
+        if keys not in ("post", "pre"):
+            raise ValueError(f"keys must be 'post' or 'pre', got {keys!r}")
+        self.caches = [KVCache() for _ in range(n_layers)]
+        self.keys_before_rope = keys == "pre"
+        self.previous_token = None
+
+
+@torch.no_grad()
+def decode_logits(model: ToyTransformer, tokens: torch.Tensor, prefill_len: int, keys: str = "post") -> torch.Tensor:
+    """Logits for every position: one prefill of `prefill_len` tokens, then one token per call."""
+    state = DecodeState(len(model.blocks), keys)
+    out = [model(tokens[:, :prefill_len], state)]
+    for t in range(prefill_len, tokens.shape[1]):
+        out.append(model(tokens[:, t:t + 1], state))
+    return torch.cat(out, dim=1)

@@ -1,43 +1,51 @@
-"""Train the toy model on associative recall at context L, then evaluate and save everything.
+"""Train one toy model (a task, a seed) at context L and save its weights and metrics.
 
-    python -m rope_course.toy train            # the committed run (about 2-3 min on 1 CPU core)
-    python -m rope_course.toy train --quick --out-dir /tmp/x   # a few steps, for tests
-
-Deterministic given `--seed` (and the thread count, which is fixed by `--threads`): the model
-init, every training batch and the evaluation set are drawn from seeded generators.
-Writes into `--out-dir` (default: this package's folder):
-
-* `toy_model.pt`: the state_dict (float32, about 0.55 MB);
-* `toy_model.json`: model config, task spec, training config and final training metrics;
-* `eval_results.json`: the evaluation table (variant x length), see `eval.py`.
+Deterministic given the seed and the thread count (fixed by `TrainConfig.threads`): the model
+init and every batch come from seeded generators. `train` leaves torch's global state as it
+found it (thread count and RNG state). Weights go to `WEIGHTS_DIR/<task>_seed<N>.pt` (float32,
+about 0.5 MB each) with a `.json` beside it (configs, metrics, training time).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from .data import TaskSpec, make_batch
+from .data import LanguageSpec, RecallSpec, make_language_batch, make_recall_batch
 from .model import ModelConfig, ToyTransformer
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-WEIGHTS_NAME = "toy_model.pt"
-CONFIG_NAME = "toy_model.json"
-EVAL_NAME = "eval_results.json"
+__all__ = [
+    "SEEDS",
+    "TASKS",
+    "WEIGHTS_DIR",
+    "TrainConfig",
+    "batch_for",
+    "model_config_for",
+    "save",
+    "scored_loss",
+    "task_spec_for",
+    "train",
+    "train_config_for",
+    "weights_path",
+]
+
+TASKS = ("recall", "language")
+SEEDS = (0, 1, 2)
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    task: str = "recall"
     seed: int = 0
-    steps: int = 500
+    steps: int = 700
     batch_size: int = 32
     lr: float = 3e-3
     warmup: int = 50
@@ -45,15 +53,39 @@ class TrainConfig:
     threads: int = 1
 
 
+def task_spec_for(task: str):
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    return RecallSpec() if task == "recall" else LanguageSpec()
+
+
+def model_config_for(task: str) -> ModelConfig:
+    return ModelConfig(vocab_size=task_spec_for(task).vocab_size, prev_token_embedding=task == "recall")
+
+
+def train_config_for(task: str, seed: int, steps: int | None = None) -> TrainConfig:
+    task_spec_for(task)      # validates the name
+    default = (TrainConfig(task=task, seed=seed, steps=700) if task == "recall"
+               else TrainConfig(task=task, seed=seed, steps=800, lr=5e-3))
+    if steps is None:
+        return default
+    return replace(default, steps=steps, warmup=min(default.warmup, max(1, steps // 2)))
+
+
+def batch_for(task: str, batch_size: int, seq_len: int, generator: torch.Generator, control: bool = False):
+    spec = task_spec_for(task)
+    if task == "recall":
+        return make_recall_batch(batch_size, seq_len, generator, spec, control=control)
+    return make_language_batch(batch_size, seq_len, generator, spec)
+
+
 def scored_loss(model, batch):
-    """Cross-entropy on the scored (answer) positions only; returns (loss, accuracy, count)."""
+    """Mean cross-entropy over the scored positions, and their accuracy and count."""
     logits = model(batch.tokens)
     mask = batch.targets != -100
-    picked = logits[mask]
-    target = batch.targets[mask]
+    picked, target = logits[mask], batch.targets[mask]
     loss = F.cross_entropy(picked, target)
-    acc = (picked.argmax(-1) == target).float().mean()
-    return loss, acc, int(mask.sum())
+    return loss, (picked.argmax(-1) == target).float().mean(), int(mask.sum())
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -70,10 +102,8 @@ def progress_line(step, total, loss, acc, elapsed):
     return f"\r[{bar}] step {step:5d}/{total}  loss {loss:.3f}  acc {acc:.3f}  {elapsed:5.0f}s"
 
 
-def train(model_config: ModelConfig = ModelConfig(), task: TaskSpec = TaskSpec(), cfg: TrainConfig = TrainConfig(),
-          out=sys.stdout):
-    """Train from scratch; returns (model, metrics dict). Prints a plain-text progress bar to `out`."""
-    torch.set_num_threads(cfg.threads)
+def _train(cfg: TrainConfig, out):
+    model_config = model_config_for(cfg.task)
     torch.manual_seed(cfg.seed)
     model = ToyTransformer(model_config)
     data_gen = torch.Generator().manual_seed(cfg.seed + 1)
@@ -91,8 +121,7 @@ def train(model_config: ModelConfig = ModelConfig(), task: TaskSpec = TaskSpec()
     for step in range(cfg.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
-        batch = make_batch(cfg.batch_size, L, data_gen, task)
-        loss, acc, _ = scored_loss(model, batch)
+        loss, acc, _ = scored_loss(model, batch_for(cfg.task, cfg.batch_size, L, data_gen))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -107,66 +136,48 @@ def train(model_config: ModelConfig = ModelConfig(), task: TaskSpec = TaskSpec()
             out.flush()
     out.write("\n")
     model.eval()
-    # final training metrics on a fixed held-out batch at length L
-    held_gen = torch.Generator().manual_seed(cfg.seed + 2)
-    with torch.no_grad():
-        batch = make_batch(256, L, held_gen, task)
-        loss, acc, n = scored_loss(model, batch)
-    metrics = {
-        "final_train_loss_ema": round(ema_loss, 6),
-        "final_train_acc_ema": round(ema_acc, 6),
-        "heldout_loss_at_L": loss.item(),
-        "heldout_acc_at_L": acc.item(),
-        "heldout_answers": n,
-        "history": history,
-    }
+    with torch.no_grad():      # a fixed held-out batch at length L
+        loss, acc, n = scored_loss(model, batch_for(cfg.task, 64, L, torch.Generator().manual_seed(cfg.seed + 2)))
+    metrics = {"heldout_loss_at_L": loss.item(), "heldout_acc_at_L": acc.item(), "heldout_scored": n,
+               "history": history}
     return model, metrics
 
 
-def save(model, metrics, model_config, task, cfg, out_dir: Path, train_seconds: float | None = None):
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), out_dir / WEIGHTS_NAME)
-    info = {
-        "model_config": model_config.to_dict(),
-        "task": asdict(task),
-        "train_config": asdict(cfg),
-        "metrics": metrics,
-        "torch_version": torch.__version__,
-    }
+def train(cfg: TrainConfig = TrainConfig(), out=sys.stdout):
+    """Train from scratch; returns (model, metrics). Prints a plain-text progress bar to `out`.
+
+    torch's thread count and global RNG state are restored afterwards, so a notebook or a test
+    that calls this is left exactly as it was.
+    """
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(cfg.threads)
+        with torch.random.fork_rng(devices=[]):
+            return _train(cfg, out)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def weights_path(task: str, seed: int, directory=WEIGHTS_DIR) -> Path:
+    return Path(directory) / f"{task}_seed{seed}.pt"
+
+
+def save(model, metrics, cfg: TrainConfig, directory=WEIGHTS_DIR, train_seconds: float | None = None) -> Path:
+    path = weights_path(cfg.task, cfg.seed, directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    info = {"model_config": model.config.to_dict(), "task_spec": asdict(task_spec_for(cfg.task)),
+            "train_config": asdict(cfg), "metrics": metrics, "torch_version": torch.__version__}
     if train_seconds is not None:
         info["train_seconds"] = round(train_seconds, 1)
-    (out_dir / CONFIG_NAME).write_text(json.dumps(info, indent=2) + "\n")
+    path.with_suffix(".json").write_text(json.dumps(info, indent=1) + "\n")
+    return path
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m rope_course.toy train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a few steps and a tiny evaluation (for tests)")
-    parser.add_argument("--out-dir", default=None, help="where to write (default: the rope_course/toy package)")
-    parser.add_argument("--seed", type=int, default=TrainConfig.seed)
-    parser.add_argument("--steps", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=TrainConfig.threads,
-                        help="torch threads (1 by default: on a shared 2-core CPU one thread was 3x faster)")
-    parser.add_argument("--no-eval", action="store_true", help="skip writing eval_results.json")
-    args = parser.parse_args(argv)
-    if args.quick and args.out_dir is None:
-        parser.error("--quick needs --out-dir (never overwrite the committed weights with a quick run)")
-    steps = args.steps if args.steps is not None else (5 if args.quick else TrainConfig.steps)
-    cfg = TrainConfig(seed=args.seed, steps=steps, threads=args.threads,
-                      warmup=min(TrainConfig.warmup, max(1, steps // 2)))
-    model_config, task = ModelConfig(), TaskSpec()
-    out_dir = Path(args.out_dir) if args.out_dir else PACKAGE_DIR
-    start = time.time()
-    model, metrics = train(model_config, task, cfg)
-    elapsed = time.time() - start
-    save(model, metrics, model_config, task, cfg, out_dir, train_seconds=None if args.quick else elapsed)
-    print(f"held-out at L={model_config.max_position_embeddings}: loss {metrics['heldout_loss_at_L']:.4f}, "
-          f"acc {metrics['heldout_acc_at_L']:.4f}  ({elapsed:.0f}s)")
-    if not args.no_eval:
-        from .eval import EvalSpec, evaluate_table, save_results
-
-        spec = EvalSpec.quick() if args.quick else EvalSpec()
-        results = evaluate_table(model, spec, progress=sys.stdout)
-        save_results(results, out_dir / EVAL_NAME)
-    print(f"wrote {out_dir}")
-    return 0
+def load_model(task: str, seed: int, directory=WEIGHTS_DIR) -> ToyTransformer:
+    """A trained model (weights + config) in eval mode with plain RoPE."""
+    path = weights_path(task, seed, directory)
+    info = json.loads(path.with_suffix(".json").read_text())
+    model = ToyTransformer(ModelConfig(**info["model_config"]))
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
