@@ -213,7 +213,7 @@ def _panels(panels, xs, ticks, tick_labels, xlabel, ylabel, labels, ylim, height
     return fig
 
 
-def _shared_legend(fig, axes, ncols=4):
+def _shared_legend(fig, axes, ncols=3):
     """One legend below all panels with every labelled artist once (outside the data area)."""
     entries = {}
     for ax in axes:
@@ -237,23 +237,39 @@ def bins_figure(panels, bin_labels, ylabel, labels, ylim=None, height=3.8, xlabe
     return _panels(panels, x, x, bin_labels, xlabel, ylabel, labels, ylim, height)
 
 
-def sweep_figure(panels, ylabel, height=3.8):
-    """Panels of a dynamic-NTK s sweep: [(title, factors, pooled rows, [per-seed values], s_min, (best, lo, hi))]."""
+def sweep_figure(panels, ylabel, height=3.8, ncols=2):
+    """Panels of a dynamic-NTK s sweep: [(title, factors, pooled rows, [per-seed values], s_min, (best, lo, hi))],
+    `ncols` per row."""
     from matplotlib.figure import Figure
 
     with style.context():
-        fig = Figure(figsize=style.figsize(height), dpi=style.DPI)
-        axes = fig.subplots(1, len(panels), squeeze=False)[0]
+        nrows = -(-len(panels) // ncols)
+        fig = Figure(figsize=style.figsize(height * nrows), dpi=style.DPI)
+        axes = fig.subplots(nrows, min(ncols, len(panels)), squeeze=False).ravel()
         for ax, (title, factors, rows, seeds, smin, best) in zip(axes, panels):
             rows = np.asarray(rows, dtype=float)
-            ax.axvspan(best[1], best[2], color=style.BAND, label="measured best s, 95% interval")
+            # at least a grid step wide, so an interval of one grid point stays visible
+            ax.axvspan(best[1] - 0.1, best[2] + 0.1, color=style.BAND, label="measured best s, 95% interval")
             for k, values in enumerate(seeds):
                 ax.plot(factors, values, color=style.SKY_BLUE, lw=1, ls="-", label="each seed" if k == 0 else None)
             ax.errorbar(factors, rows[:, 0], yerr=[rows[:, 0] - rows[:, 1], rows[:, 2] - rows[:, 0]],
                         color=style.DYNAMIC, marker="o", ms=4, capsize=2, lw=1.8, label="3 seeds pooled (95% bars)")
-            ax.axvline(smin, color=style.BEYOND, ls="--", lw=1.8, label=f"s_min prediction ({smin:.2f})")
+            ax.axvline(smin, color=style.BEYOND, ls="--", lw=1.8, label="s_min prediction")
             ax.set_xlabel("dynamic NTK class factor s")
             ax.set_title(title, loc="left")
         axes[0].set_ylabel(ylabel)
         _shared_legend(fig, axes)
     return fig
+
+
+def picture(fig):
+    """A static figure as the notebook shows it: a PNG rendered here (no pyplot, no backend)."""
+    import io
+
+    from IPython.display import Image
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    buffer = io.BytesIO()
+    with style.context():
+        FigureCanvasAgg(fig).print_png(buffer)
+    return Image(data=buffer.getvalue(), format="png")
