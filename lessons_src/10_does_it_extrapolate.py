@@ -273,7 +273,7 @@ for T in LENGTHS:
 #   are, with replacement, and recompute. The answers of one sequence share its context, so
 #   resampling single answers would give intervals that are too narrow. The interval covers the
 #   choice of evaluation sequences for these three models; the spread between seeds is shown
-#   beside it;
+#   after the recall tables;
 # * DeepSeek's class is run as a server runs one model: one set of modules answers every
 #   evaluation sequence of every length, one request at a time, in a seeded random order.
 #
@@ -495,8 +495,8 @@ picture(bins_figure([("T = 8L, dynamic", {m: pos_rows[m] for m in DYNAMIC}),
 #    paired margin over dynamic PI has an interval above 0 at every length past L. Against no
 #    scaling it gains nothing at 2L–3L and a little from 4L on. The margins are small (at most about
 #    0.05 nats), and no method gets back to the in-window loss.
-# 4. Loss per position at 8L rises with position for every method (the later a token, the longer
-#    its possible copy distance).
+# 4. Loss per position at 8L is higher at the end than at the start for every method (later
+#    tokens can copy from further back).
 
 # %%
 for T in past_L:
@@ -510,8 +510,8 @@ assert loss_all["none"][0][0] < 1.8 and 2.0 < loss_all["none"][-1][0] < 2.2
 assert loss_copy["none"][-1][0] - loss_copy["none"][0][0] > 0.8
 assert max(v[0] for v in loss_markov["none"]) - min(v[0] for v in loss_markov["none"]) < 0.1
 assert loss_markov["pi_fixed"][0][2] < loss_markov["none"][0][1] and loss_copy["pi_fixed"][0][1] > 1.8
-first, last = (language.estimate("language", m, 8 * L, POS[k], "loss")[0] for m in ("none",) for k in (0, -1))
-assert last > first
+for m in pos_rows:
+    assert pos_rows[m][-1][0] > pos_rows[m][0][0], m
 print("dynamic PI minus dynamic YaRN (loss, nats):",
       {T: tuple(round(v, 3) for v in paired(language, "language", "pi_dynamic", "yarn_dynamic", T, metric="loss"))
        for T in past_L})
@@ -670,6 +670,9 @@ for T in ev.HISTORY_LENGTHS:
     row = {k: interval(hist[str(T)][k]["pooled"]["all"]) for k in ("fresh", "deepseek_after_long", "hf_after_long")}
     hist_rows[T] = row
     print(f"{T:5d} {fmt(row['fresh']):>20s} {fmt(row['deepseek_after_long']):>22s} {fmt(row['hf_after_long']):>22s}")
+assert round(hist_rows[L]["deepseek_after_long"][0], 2) == 0.71 and hist_rows[L]["fresh"][1] > 0.98
+assert all(0.2 < 1 - hist_rows[T]["deepseek_after_long"][0] / hist_rows[T]["fresh"][0] < 0.3 for T in (64, 96, 128))
+assert (round(hist_rows[4 * L]["fresh"][0], 2), round(hist_rows[4 * L]["deepseek_after_long"][0], 2)) == (0.46, 0.5)
 for T in ev.HISTORY_LENGTHS:
     hf, fresh, ds = (hist[str(T)][k]["pooled"]["all"] for k in ("hf_after_long", "fresh", "deepseek_after_long"))
     if T < L:
@@ -685,7 +688,7 @@ for T in ev.HISTORY_LENGTHS:
 #
 # ## 11. Next to the literature
 #
-# Without fine-tuning, at 132k parameters, on two synthetic tasks. Each line is computed in the
+# Without fine-tuning, at 104k–132k parameters, on two synthetic tasks. Each line is computed in the
 # next cell.
 #
 # * **bloc97's post** ([origin](../SOURCES.md#origin-bloc97)) introduced the NTK-aware base and
@@ -723,6 +726,10 @@ ties = [T for T in past_L if paired(language, "language", "ntk_dynamic", "pi_dyn
         < paired(language, "language", "ntk_dynamic", "pi_dynamic", T, metric="loss")[2]]
 print(f"dynamic NTK vs dynamic PI, language: paired interval contains 0 at T = {ties}")
 assert ties == [T for T in past_L if T >= 4 * L]
+assert all(paired(language, "language", "ntk_dynamic", "pi_dynamic", T, metric="loss")[2] < 0 for T in (2 * L, 3 * L))
+gaps = [s_min(T, L, D, BASE) - sweep_rows[set_name, "all", T][0][0] for set_name in ("recall", "recall_control")
+        for T in ev.SWEEP_LENGTHS]
+assert all(0 < g < 0.6 for g in gaps)
 assert all(abs(paired(language, "language", "ntk_dynamic", "pi_dynamic", T, metric="loss")[0]) < 0.03 for T in past_L)
 assert all(paired(recall, "recall", "pi_dynamic", "ntk_dynamic", T)[1] > 0.2 for T in past_L)
 assert all(paired(recall, "recall", "pi_dynamic", "yarn_dynamic", T)[1] > 0.15 for T in past_L)
