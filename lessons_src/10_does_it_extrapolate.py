@@ -131,9 +131,10 @@ assert 0.35 < share["copy body"] < 0.6 and 0.4 < share["Markov"] < 0.6
 #
 # Two choices were made before any evaluation, and both shape what the numbers mean:
 # * **The recall models get a previous-token embedding**: each position's input also carries the
-#   token before it, so a value token carries its key and recall is one attention hop. Without it
-#   the model did not leave chance level within a few CPU minutes. It also means recall needs no
-#   fine position at distance 1. **The language models have none**: their local structure (the
+#   token before it, so a value token carries its key and recall is one attention hop. In the
+#   course's earlier trials without it, the model did not leave chance level within a few CPU
+#   minutes (not re-run for this version). It also means recall needs no fine position at
+#   distance 1. **The language models have none**: their local structure (the
 #   token one back) has to go through attention and RoPE.
 # * **base 100**, so the share of pairs that never complete a turn inside the training window is
 #   close to DeepSeek-V3's original window. Those are the pairs that meet new angles past L, the
