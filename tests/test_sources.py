@@ -43,9 +43,6 @@ MIGRATING_CITATIONS = frozenset({
     "lessons_src/07_generation_kv_cache.py",
     "lessons_src/08_precision_and_cost.py",
     "lessons_src/09_real_models_and_next.py",
-    "rope_course/explorers/dynamic_base.py",
-    "rope_course/explorers/history.py",
-    "rope_course/explorers/timeline.py",
     "rope_course/seed_claims.py",
 })
 

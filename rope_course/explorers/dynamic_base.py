@@ -1,7 +1,7 @@
 """Lesson 04's explorer: the dynamic base b' and what it does to every frequency pair.
 
 For a rebuild at length l > L the dynamic class uses b' = b * a(l)^(D/(D-2)) with
-a(l) = 1 + s(l/L - 1) (facts §2.2). Pair i's frequency then changes by the ratio
+a(l) = 1 + s(l/L - 1) (SOURCES.md#upstream-dynamic-cache). Pair i's frequency then changes by the ratio
 inv_freq'[i] / inv_freq[i] = a^(-2i/(D-2)): 1 for the highest pair (i = 0) and exactly 1/a for
 the lowest (i = D/2 - 1), like linear interpolation by a. Only D/2 numbers per curve are
 computed, so an update is cheap at any seq_len.

@@ -1,10 +1,11 @@
 """Lesson 05's explorer: the same later call, after an earlier call of length `seq_len`.
 
 Three modules answer the later call (length `later_len`): a fresh DeepSeek module, a DeepSeek
-module that first served the earlier call (its inv_freq is overwritten for good, facts §2.3,
-HF issue #25306), and Hugging Face's later rule with the reset below L (`rope_course.hf_reset`,
-facts §5.2). The picture shows cos of one frequency pair over the later call's positions; the
-readout gives the largest |cos| difference from the fresh module over the whole table.
+module that first served the earlier call (its inv_freq is overwritten for good,
+SOURCES.md#upstream-dynamic-cache, SOURCES.md#hf-25306), and Hugging Face's later rule with the
+reset below L (`rope_course.hf_reset`, SOURCES.md#hf-rope-utils). The picture shows cos of one
+frequency pair over the later call's positions; the readout gives the largest |cos| difference from
+the fresh module over the whole table.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Lesson 03's explorer: when does the cache rebuild, and which base is in force after each call?
 
-The rule being simulated is the inherited forward of upstream's rotary classes (facts §1.3):
+The rule being simulated is the inherited forward of upstream's rotary classes
+(SOURCES.md#upstream-forward):
 rebuild if the cache is empty (`max_seq_len_cached is None`, as after `__init__`) or if the
 requested `seq_len` is *strictly* greater than the cached length; a rebuild caches exactly
 `seq_len` rows. The dynamic class's builder also recomputes the base when `seq_len > L`
-(facts §2.2) and never restores it. The simulation itself lives in the core module `rope_course.calls`.
+(SOURCES.md#upstream-dynamic-cache) and never restores it. The simulation itself lives in the core
+module `rope_course.calls`.
 
 Both panels use linear axes from 0 whose tops follow the data (`style.LiveTicks`): the point
 is the difference between two lengths (6008 against 8200) and two bases (14850 against
