@@ -11,13 +11,17 @@
 #    and what it costs for DeepSeek-V3;
 # 2. state the rebuild rule exactly: cache empty, or `seq_len` *strictly* greater than the cached
 #    length, and a rebuild caches *exactly* `seq_len` rows;
-# 3. predict the number of rebuilds of any sequence of calls, including a decode loop, which
-#    rebuilds at **every** step;
+# 3. predict the rebuilds of any sequence of calls, including a decode loop, which rebuilds at
+#    **every** step;
 # 4. see, for the dynamic class, that each of those rebuilds past L picks a new base, and that a
 #    later shorter call silently keeps the last one.
 #
-# Sources: the facts file, §1.1-1.3 (upstream `modeling_deepseek.py`, DeepSeek-V3 copy in
-# `intel/auto-round`, V2 copy in `Salanfeng/ktransformers`).
+# Sources: upstream's `__init__`, cache builder and forward
+# ([upstream-init](../SOURCES.md#upstream-init),
+# [upstream-set-cos-sin-cache](../SOURCES.md#upstream-set-cos-sin-cache),
+# [upstream-forward](../SOURCES.md#upstream-forward)), the dynamic builder
+# ([upstream-dynamic-cache](../SOURCES.md#upstream-dynamic-cache)) and the attention that calls
+# them ([upstream-attention](../SOURCES.md#upstream-attention)).
 
 # %%
 import inspect
@@ -25,14 +29,8 @@ import inspect
 import torch
 
 import rope_course as rc
+from rope_course.calls import CountingDynamicNTK, CountingRotaryEmbedding, two_conversations
 from rope_course.explorers import format_number
-from rope_course.calls import (
-    CountingDynamicNTK,
-    CountingRotaryEmbedding,
-    count_rebuilds,
-    simulate_calls,
-    two_conversations,
-)
 from rope_course.explorers.timeline import TimelineExplorer
 
 torch.manual_seed(0)
@@ -43,7 +41,8 @@ x = torch.zeros(1)  # forward uses x only for its device and dtype (lesson 02)
 #
 # The constructor computes `inv_freq`, calls `_set_cos_sin_cache(seq_len=max_position_embeddings, ...)`
 # (upstream's comment says this is to make `torch.jit.trace` work), and then sets
-# `max_seq_len_cached = None`. The package keeps that quirk on purpose:
+# `max_seq_len_cached = None` ([upstream-init](../SOURCES.md#upstream-init)). The package keeps
+# that quirk on purpose:
 
 # %%
 print(inspect.getsource(rc.RotaryEmbedding.__init__))
@@ -77,10 +76,12 @@ assert tuple(rope.cos_cached.shape) == (10, 64)
 # %% [markdown]
 # ### What the thrown-away table costs in DeepSeek-V3
 #
-# DeepSeek-V3's config has `max_position_embeddings = 163840` and a rotary width
-# `qk_rope_head_dim = 64`, and every one of its 61 layers owns a rotary module. Each `__init__`
-# builds cos and sin of shape (163840, 64). We build one such module here (once, about 80 MiB)
-# and measure its two buffers:
+# DeepSeek-V3's config has `max_position_embeddings = 163840`, a rotary width
+# `qk_rope_head_dim = 64` and 61 layers ([deepseek-v3-config](../SOURCES.md#deepseek-v3-config)),
+# and every attention layer builds its own rotary module
+# ([upstream-init-rope](../SOURCES.md#upstream-init-rope)). Each `__init__` builds cos and sin of
+# shape (163840, 64). We build one such module here (once, about 80 MiB) and measure its two
+# buffers:
 
 # %%
 v3_rope = rc.RotaryEmbedding(dim=64, max_position_embeddings=163840)
@@ -94,9 +95,10 @@ assert round(61 * per_layer / GiB, 2) == 4.77
 del v3_rope
 
 # %% [markdown]
-# About 4.8 GiB of float32 tables (2.4 GiB in bf16) are computed at load time and dropped at the
-# first forward. The seed series calls `max_seq_len_cached = None` "track for extension"
-# (facts §7.2, error 13): it is the line that discards this work.
+# About 4.8 GiB of float32 tables (2.4 GiB if the default dtype is bf16) are computed at load
+# time and dropped at the first forward. The seed series' lesson 4.1.1 calls
+# `max_seq_len_cached = None` "Track for extension" ([seed-4-1-1](../SOURCES.md#seed-4-1-1)): it
+# is the line that discards this work.
 
 # %% [markdown]
 # ## 2. The rule: strictly greater, exactly that long
@@ -122,7 +124,8 @@ for seq_len in [10, 11, 5, 11, 12]:
     before = len(rope.rebuilds)
     cos, _ = rope(x, seq_len=seq_len)
     rebuilt = len(rope.rebuilds) > before
-    print(f"seq_len={seq_len:3d}  rebuilt={rebuilt!s:5}  cached={rope.max_seq_len_cached:3d}  returned rows={cos.shape[0]}")
+    print(f"seq_len={seq_len:3d}  rebuilt={rebuilt!s:5}  cached={rope.max_seq_len_cached:3d}  "
+          f"returned rows={cos.shape[0]}")
 assert rope.rebuilds == [10, 11, 12]
 assert rope.max_seq_len_cached == 12 and tuple(rope.cos_cached.shape) == (12, 64)
 
@@ -134,9 +137,9 @@ assert rope.max_seq_len_cached == 12 and tuple(rope.cos_cached.shape) == (12, 64
 # ## 3. A decode loop rebuilds at every step
 #
 # `DeepseekV3Attention` calls the rotary module with `seq_len = kv_seq_len`, the number of past
-# tokens plus the new ones (facts §1.5). Prefill a 5-token prompt, then generate 10 tokens one
-# at a time: the lengths asked for are 5, 6, 7, ..., 15. Each is one more than the cached length,
-# so each rebuilds the **whole** table.
+# tokens plus the new ones ([upstream-attention](../SOURCES.md#upstream-attention)). Prefill a
+# 5-token prompt, then generate 10 tokens one at a time: the lengths asked for are 5, 6, 7, ...,
+# 15. Each is one more than the cached length, so each rebuilds the **whole** table.
 
 # %%
 decode_calls = [5 + k for k in range(11)]  # prefill 5, then 10 one-token steps
@@ -146,23 +149,16 @@ for seq_len in decode_calls:
 rows = sum(std.rebuilds)
 print("calls   :", decode_calls)
 print("rebuilds:", len(std.rebuilds), "| rows computed:", rows, "| rows the last step needs:", decode_calls[-1])
-assert len(std.rebuilds) == 11
+assert std.rebuilds == decode_calls
 assert rows == sum(range(5, 16)) == 110
 
 # %% [markdown]
-# Eleven calls, eleven rebuilds (facts §1.3). The work grows like the square of the generated
-# length: generating n tokens after a prompt rebuilds n tables of growing size. This is the
-# opposite of the seed series' "O(1) per token after init" (L4.1.2) and "No additional cost"
-# (L4.3.3) (facts §7.2, error 11).
-#
-# The rule is simple enough to simulate without tensors. `simulate_calls` replays it on a list of
-# lengths; it must agree with the real module:
-
-# %%
-sim = simulate_calls(decode_calls, dynamic=False)
-print([int(r.rebuilt) for r in sim])
-assert [r.seq_len for r in sim if r.rebuilt] == std.rebuilds
-assert count_rebuilds(decode_calls) == 11
+# Eleven calls, eleven rebuilds, each of the whole table: the work grows like the square of the
+# number of generated tokens (exercise 2 asks for the exact count). The seed series says the
+# opposite:
+# "Caching makes RoPE O(1) per token after init" (lesson 4.1.2,
+# [seed-4-1-2](../SOURCES.md#seed-4-1-2)) and "No Additional Cost" (lesson 4.3.3,
+# [seed-4-3-3](../SOURCES.md#seed-4-3-3)).
 
 # %% [markdown]
 # ### For the dynamic class, every rebuild past L picks a new base
@@ -179,38 +175,66 @@ for seq_len in [16 + k for k in range(9)]:
     bases.append(rc.dynamic_ntk_base(10000, 64, seq_len, 16, 2.0))
 print("rebuilds:", len(dyn.rebuilds))
 print("base per call:", [round(b, 1) for b in bases])
-assert len(dyn.rebuilds) == 9
+assert len(dyn.rebuilds) == 9 and len(set(bases[1:])) == 8
 assert round(bases[1], 1) == 11292.8 and round(bases[-1], 1) == 20452.2
 assert torch.equal(dyn.inv_freq, rc.inv_freq_for_base(bases[-1], 64))
 
 # %% [markdown]
-# From 11292.8 at the first step to 20452.2 at the eighth (facts §2.4). Lesson 07 follows what
-# this does to keys that were cached with earlier bases. The seed series says dynamic NTK is
-# "best for generation where seq grows gradually" (facts §7.2, error 10): growing one token at a
-# time is exactly what triggers a rebuild and a base change at every step.
+# From 11292.8 at the first step to 20452.2 at the eighth. Lesson 07 follows what this does to
+# keys that were cached with earlier bases ([HF #25104](../SOURCES.md#hf-25104)). The seed
+# series' lesson 4.3.1 says dynamic NTK is "best for generation where seq grows gradually"
+# ([seed-4-3-1](../SOURCES.md#seed-4-3-1)): growing one token at a time is exactly what triggers
+# a rebuild and a base change at every step.
 
 # %% [markdown]
 # ## 4. Explorer: two conversations on one module
 #
-# One dynamic module (D = 64, L = 4096, base 10000) serves two conversations:
-# a prefill of `seq_len` tokens and 8 decode steps, then a new prompt of 6000 tokens and 8 steps.
-# Left: the length each call asks for (gray), the cached length after it (blue) and the calls that
-# rebuild (red triangles). Right: the base in force after each call (red) against the base a
-# fresh module would use for that call (green dots).
+# One dynamic module (D = 64, L = 4096, base 10000) serves two conversations: a prefill of
+# `seq_len` tokens and 8 decode steps, then a new prompt of 6000 tokens and 8 steps. Both panels
+# have linear axes from 0.
 #
-# Drag `seq_len` past 6000: the second conversation stops rebuilding, and from then on it runs on
-# the first conversation's base, not on its own. Drag `scaling_factor`: the bases move (past L),
-# the rebuild count does not.
+# * Left: the length each call asks for (grey dots), the cached length after it (blue line), the
+#   calls that rebuild (vermillion triangles) and L (dashed).
+# * Right: the base in force after each call (vermillion line) against the base a fresh module
+#   would use for that call (green dots).
+#
+# The saved picture is the default `seq_len = 8192`. The first conversation rebuilds at each of
+# its 9 calls and leaves the cache at 8200 rows. The second conversation's calls (6000 to 6008)
+# are all shorter, so none of them rebuilds: all 9 run on the first conversation's base b'(8200)
+# ≈ 20473, while a fresh module would give them 14850 (the last one). Drag `seq_len` below 6000
+# and the second conversation rebuilds and gets its own base again. Drag `scaling_factor`: the
+# bases move (past L), the rebuild count does not.
 
 # %%
+r = TimelineExplorer.compute(seq_len=8192, scaling_factor=1.0)
+print({k: format_number(v) for k, v in TimelineExplorer.readout_values(r).items()})
+second = slice(9, 18)
+assert r["rebuilds"] == 9 and r["final_cached"] == 8200 and not any(r["rebuilt"][second])
+assert r["base"][second] == [rc.dynamic_ntk_base(10000, 64, 8200, 4096, 1.0)] * 9
+assert round(r["final_base"]) == 20473 and round(r["fresh_final_base"]) == 14850
 r = TimelineExplorer.compute(seq_len=5000, scaling_factor=1.0)
 print({k: format_number(v) for k, v in TimelineExplorer.readout_values(r).items()})
 assert r["rebuilds"] == 18 and r["final_cached"] == 6008
 assert r["final_base"] == r["fresh_final_base"]
-r = TimelineExplorer.compute(seq_len=8192, scaling_factor=1.0)
-print({k: format_number(v) for k, v in TimelineExplorer.readout_values(r).items()})
-assert r["rebuilds"] == 9 and r["final_cached"] == 8200
-assert r["final_base"] == rc.dynamic_ntk_base(10000, 64, 8200, 4096, 1.0) != r["fresh_final_base"]
+
+# %% [markdown]
+# Over every `seq_len` of the slider and several `scaling_factor`s: the second conversation never
+# rebuilds exactly when `seq_len` ≥ 6000 (then none of its calls, up to 6008, is longer than the
+# first conversation's last one, `seq_len` + 8), and the number of rebuilds does not depend on
+# `scaling_factor`.
+
+# %%
+explorer = TimelineExplorer()
+slider_lengths = list(explorer.controls["seq_len"].options)
+for seq_len in slider_lengths:
+    counts = set()
+    for s in (1.0, 2.0, 4.0, 16.0):
+        r = TimelineExplorer.compute(seq_len=seq_len, scaling_factor=s)
+        assert (not any(r["rebuilt"][second])) == (seq_len >= 6000)
+        counts.add(r["rebuilds"])
+    assert len(counts) == 1
+print(f"checked {len(slider_lengths)} slider positions ({slider_lengths[0]} to {slider_lengths[-1]}) "
+      "x 4 scaling factors")
 
 # %% [markdown]
 # The simulation behind the picture agrees with the real module for these call sequences:
@@ -218,8 +242,7 @@ assert r["final_base"] == rc.dynamic_ntk_base(10000, 64, 8200, 4096, 1.0) != r["
 # %%
 for seq_len in [5000, 8192]:
     m = CountingDynamicNTK(dim=64, max_position_embeddings=4096)
-    calls = two_conversations(seq_len)
-    for l in calls:
+    for l in two_conversations(seq_len):
         m(x, seq_len=l)
     expected = TimelineExplorer.compute(seq_len=seq_len, scaling_factor=1.0)
     print(seq_len, "rebuilds:", len(m.rebuilds))
@@ -227,7 +250,6 @@ for seq_len in [5000, 8192]:
     assert torch.equal(m.inv_freq, rc.inv_freq_for_base(expected["final_base"], 64))
 
 # %%
-explorer = TimelineExplorer()
 explorer.show()
 
 # %% [markdown]
@@ -246,12 +268,43 @@ explorer.show()
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Write `count_rebuilds(calls)`: given the `seq_len` of each forward call on a **fresh**
-# module, return how many of them rebuild the cache. (Think about the first call and about
-# equal lengths.)
+# Solutions: `lessons/solutions/03_cache_trigger.ipynb` (open it after trying).
+#
+# **1. Predict.** One fresh dynamic module (D = 64, L = 4096, s = 1) serves these calls, in this
+# order: 4000, 4001, 6000, 6001, 5000, 5001, 6002. Without running anything, predict (a) how many
+# of the seven calls rebuild the cache, and (b) the length l whose base b'(l) serves the sixth
+# call (the 5001). Answer with a tuple `(a, b)`.
 
 # %%
-from rope_course.checks.lesson03 import check_count_rebuilds, check_rows_built
+from rope_course.checks.lesson03 import check_count_rebuilds, check_decode_rows, check_trace_prediction
+
+trace_prediction = ...
+result = check_trace_prediction(trace_prediction)
+
+# %% [markdown]
+# **2. Derive.** A fresh module serves a prompt of P = 4096 tokens, then n = 4096 one-token decode
+# steps (`seq_len` = 4096, 4097, ..., 8192). How many table rows do forward's rebuilds compute in
+# total (the discarded `__init__` table does not count)? Derive the sum in closed form for any P
+# and n first, then give the number.
+
+# %%
+decode_rows = ...
+result = check_decode_rows(decode_rows)
+
+# %% [markdown]
+# **3. Find the bug.** Someone wrote this counter to predict the rebuilds of a fresh module from
+# its call lengths. It follows forward's rule line by line, except for one planted bug. Find a
+# call sequence on which it is wrong, then write the fixed version as `my_count_rebuilds(calls)`.
+
+# %%
+def buggy_count_rebuilds(calls, max_position_embeddings=2048):
+    cached = max_position_embeddings  # __init__ built this many rows
+    rebuilds = 0
+    for seq_len in calls:
+        if seq_len > cached:
+            cached = seq_len
+            rebuilds += 1
+    return rebuilds
 
 
 def my_count_rebuilds(calls):
@@ -259,18 +312,3 @@ def my_count_rebuilds(calls):
 
 
 result = check_count_rebuilds(my_count_rebuilds)
-
-# %% [markdown]
-# **2.** Write `rows_built(calls)`: the total number of table rows that `forward`'s rebuilds
-# compute for the same sequence (the discarded `__init__` table does not count). This is the
-# work the "no additional cost" claim forgets.
-
-# %%
-def my_rows_built(calls):
-    raise NotImplementedError
-
-
-result = check_rows_built(my_rows_built)
-
-# %% [markdown]
-# Solutions: `lessons/solutions/03_cache_trigger.ipynb` (open it after trying).

@@ -2,8 +2,8 @@
 # # 04 · The dynamic base
 #
 # Lesson 03 showed *when* the dynamic class rebuilds. This lesson is about *what* it builds: the
-# new base b' it computes for a rebuild past the trained length, and what that base does to each
-# frequency pair.
+# new base b' it computes for a rebuild past the trained length, what that base does to each
+# frequency pair, and why anyone wanted it.
 #
 # **Learning goals.** After this lesson you can
 #
@@ -13,21 +13,30 @@
 # 3. show that the base is continuous at l = L and that s = 1 still rescales past L;
 # 4. derive the exponent D/(D-2) from one boundary condition (lowest pair scaled like linear
 #    interpolation by a, highest pair unchanged) and check it numerically;
-# 5. read the per-pair ratio a^(-2i/(D-2)) and correct the seed series' statements about it.
+# 5. say what problem the method was made for (position interpolation blurs the fast pairs), what
+#    "NTK-aware" refers to, and why s > 1 is used;
+# 6. read, per frequency pair, how much of its trained angle range a long call sweeps, at any s
+#    and l, on the clock picture and the fraction view.
 #
 # Notation (as in the whole course): D = `dim`, b = `base`, L = `max_position_embeddings`,
-# s = `scaling_factor`, l = `seq_len`. Sources: facts §2.2 and §6.1 (YaRN paper, arXiv
-# 2309.00071, Eq. 16 and App. A.1; the Dynamic NTK post by /u/emozilla, facts §6.2).
+# s = `scaling_factor`, l = `seq_len`. Sources: upstream's dynamic builder
+# ([upstream-dynamic-cache](../SOURCES.md#upstream-dynamic-cache)); the bracket from /u/emozilla's
+# post ([origin-emozilla](../SOURCES.md#origin-emozilla)); the exponent from the YaRN paper
+# ([paper-yarn-eq16](../SOURCES.md#paper-yarn-eq16)).
 
 # %%
 import inspect
 import math
 
+import numpy as np
 import torch
 
 import rope_course as rc
+from rope_course.angles import angle_report
 from rope_course.explorers import format_number
-from rope_course.explorers.dynamic_base import DynamicBaseExplorer, pair_ratios
+from rope_course.explorers.base import log_spaced_ints
+from rope_course.explorers.clock import ScaledClockExplorer, TrainedFractionExplorer
+from rope_course.explorers.dynamic_base import DynamicBaseExplorer
 
 torch.manual_seed(0)
 x = torch.zeros(1)
@@ -39,9 +48,11 @@ x = torch.zeros(1)
 #
 # $$ b' = b \cdot a(l)^{D/(D-2)}, \qquad a(l) = \frac{s\,l}{L} - (s-1) = 1 + s\left(\frac{l}{L}-1\right), $$
 #
-# recomputes `inv_freq[i] = b'^(-2i/D)` from it, and stores that over the old buffer. For l ≤ L
-# nothing about the base changes. The bracket is the one /u/emozilla proposed for "Dynamic NTK"
-# (facts §6.2). The package's function, computed in upstream's order:
+# recomputes `inv_freq[i] = b'^(-2i/D)` from it, and stores that over the old buffer
+# ([upstream-dynamic-cache](../SOURCES.md#upstream-dynamic-cache)). For l ≤ L nothing about the
+# base changes. The bracket is the one /u/emozilla proposed for "Dynamic NTK"
+# ([origin-emozilla](../SOURCES.md#origin-emozilla)). The package's function, computed in
+# upstream's order:
 
 # %%
 print(inspect.getsource(rc.dynamic_ntk_base))
@@ -70,48 +81,69 @@ assert round(b_4097, 1) == 10002.5
 assert round(b_8192, 1) == 20452.2 and round(2 ** (64 / 62), 3) == 2.045
 
 # %% [markdown]
-# **s > 1 overshoots the length ratio.** With s = 4 at l = 4L the bracket is 1 + 4·3 = 13, not 4:
+# **s > 1 overshoots the length ratio.** With s = 4 at l = 4L the bracket is 1 + 4·3 = 13, not 4.
+# In general a(l) - l/L = (s - 1)(l/L - 1), which is > 0 for every s > 1 and l > L:
 
 # %%
 a13 = rc.ntk_bracket(16384, 4096, 4.0)
 print("a =", a13, "| b' =", round(rc.dynamic_ntk_base(10000, 64, 16384, 4096, 4.0), 1))
 assert a13 == 13.0
+lengths = [l for l in log_spaced_ints(1, 131072, extra=(4097,)) if l > 4096]
+for s in np.arange(1.25, 16.01, 0.25):
+    assert all(rc.ntk_bracket(l, 4096, float(s)) > l / 4096 for l in lengths)
+print(f"a(l) > l/L for all s in 1.25..16 and {len(lengths)} lengths from 4097 to 131072")
 
 # %% [markdown]
-# The module agrees: after a rebuild at l, its `inv_freq` is exactly `inv_freq_for_base(b'(l))`,
-# bit for bit.
+# The seed series' tasks get two of these powers wrong or rounded: lesson 4.3.1's tasks write
+# "3 ** 1.016 ≈3.03" for 3^(128/126) ([seed-4-3-1](../SOURCES.md#seed-4-3-1)), and lesson 4.3.2's
+# "3 ** 1.032 ≈3.1" for 3^(64/62) ([seed-4-3-2](../SOURCES.md#seed-4-3-2)):
+
+# %%
+print(f"3^(128/126) = {3 ** (128 / 126):.4f}   3^(64/62) = {3 ** (64 / 62):.4f}")
+assert round(3 ** (128 / 126), 3) == 3.053 and round(3 ** (64 / 62), 3) == 3.108
+
+# %% [markdown]
+# The module agrees with the formula: after a rebuild at l, its `inv_freq` is exactly
+# `inv_freq_for_base(b'(l))`, bit for bit.
 
 # %%
 rope = rc.DynamicNTKScalingRotaryEmbedding(dim=64, max_position_embeddings=4096, scaling_factor=1.0)
 rope(x, seq_len=8192)
 assert torch.equal(rope.inv_freq, rc.inv_freq_for_base(b_8192, 64))
-print("inv_freq[:3] =", [f"{v:.6g}" for v in rope.inv_freq[:3].tolist()], "| inv_freq[-1] =", f"{rope.inv_freq[-1].item():.6g}")
+print("inv_freq[:3] =", [f"{v:.6g}" for v in rope.inv_freq[:3].tolist()],
+      "| inv_freq[-1] =", f"{rope.inv_freq[-1].item():.6g}")
 
 # %% [markdown]
 # ## 3. Continuity at l = L, and why s = 1 is not "no scaling"
 #
 # At l = L the bracket is exactly 1 for every s, so b' = b: the formula joins the unscaled base
-# without a jump. One token later the change is of order s·D/((D-2)·L):
+# without a jump. One token later the relative change is about s·D/((D-2)·L), for every s of the
+# sliders:
 
 # %%
-for s in [1.0, 2.0, 8.0]:
+for s in np.arange(1.0, 16.01, 0.25):
+    s = float(s)
     at_L = rc.ntk_bracket(4096, 4096, s)
     jump = rc.dynamic_ntk_base(10000, 64, 4097, 4096, s) / 10000 - 1
-    print(f"s={s:4.1f}  a(L)={at_L}  relative change at L+1: {jump:.3e}  (s*D/((D-2)*L) = {s * 64 / 62 / 4096:.3e})")
-    assert at_L == 1.0
-    assert math.isclose(jump, s * 64 / 62 / 4096, rel_tol=1e-3)
+    assert at_L == 1.0 and rc.dynamic_ntk_base(10000, 64, 4096, 4096, s) == 10000
+    assert math.isclose(jump, s * 64 / 62 / 4096, rel_tol=3e-3)
+    if s in (1.0, 2.0, 8.0, 16.0):
+        print(f"s={s:4.1f}  a(L)={at_L}  relative change at L+1: {jump:.3e}  "
+              f"(s*D/((D-2)*L) = {s * 64 / 62 / 4096:.3e})")
 
 # %% [markdown]
 # With s = 1 the bracket is a(l) = l/L, which is larger than 1 for every l > L. So
 # `scaling_factor=1.0` does **not** switch the scaling off: the base still grows with the length.
-# The seed series says "For s=1, no change" and "scaling_factor=1.0 (no scale)" (facts §7.2,
-# error 2):
+# The seed series' lesson 4.3.1 says "For s=1, no change" and "scaling_factor=1.0 (no scale)",
+# and its 4.3.2 quiz answers "What is alpha for s=1?" with "1, no change"
+# ([seed-4-3-1](../SOURCES.md#seed-4-3-1), [seed-4-3-2](../SOURCES.md#seed-4-3-2)):
 
 # %%
 for l in [4096, 4097, 8192, 16384, 65536]:
-    print(f"s=1, l={l:6d}: a={rc.ntk_bracket(l, 4096, 1.0):8.4f}  b'={rc.dynamic_ntk_base(10000, 64, l, 4096, 1.0):12.1f}")
+    b_l = rc.dynamic_ntk_base(10000, 64, l, 4096, 1.0)
+    print(f"s=1, l={l:6d}: a={rc.ntk_bracket(l, 4096, 1.0):8.4f}  b'={b_l:12.1f}")
 assert rc.dynamic_ntk_base(10000, 64, 16384, 4096, 1.0) > 4 * 10000
-assert rc.ntk_bracket(16384, 4096, 1.0) == 16384 / 4096
+assert all(rc.ntk_bracket(l, 4096, 1.0) == l / 4096 > 1 for l in lengths)
 
 # %% [markdown]
 # ## 4. What the new base does to each pair, and where D/(D-2) comes from
@@ -125,40 +157,48 @@ assert rc.ntk_bracket(16384, 4096, 1.0) == 16384 / 4096
 #   position interpolation by a would do to it;
 # * in between, the ratio falls geometrically from 1 to 1/a.
 #
-# That is the derivation run backwards. The NTK-aware rule (bloc97, restated in the YaRN paper,
-# Eq. 16 and App. A.1; facts §6.1) asks for a base b' that leaves the highest pair alone and
-# scales the lowest pair like interpolation by a: b'^(-(D-2)/D) = b^(-(D-2)/D) / a, which solves to
-# b' = b · a^(D/(D-2)). The exponent is that boundary condition, nothing more.
+# That is the derivation run backwards. The NTK-aware rule (bloc97's, derived in the YaRN paper,
+# Eq. 16 and App. A.1: [paper-yarn-eq16](../SOURCES.md#paper-yarn-eq16),
+# [origin-bloc97](../SOURCES.md#origin-bloc97)) asks for a base b' that leaves the highest pair
+# alone and scales the lowest pair like interpolation by a: b'^(-(D-2)/D) = b^(-(D-2)/D) / a,
+# which solves to b' = b · a^(D/(D-2)). The exponent is that boundary condition, nothing more.
 #
-# Checked numerically for several widths and brackets, from the package's `inv_freq` tables:
+# Checked numerically for several widths and brackets, from the package's `inv_freq` tables
+# against the closed form a^(-2i/(D-2)):
 
 # %%
 for dim in [4, 8, 16, 64, 128]:
-    for a in [1.5, 2.0, 13.0]:
-        ratio = rc.inv_freq_for_base(10000 * a ** (dim / (dim - 2)), dim).double() / rc.inv_freq_for_base(10000, dim).double()
+    closed_form_exponent = -2 * torch.arange(dim // 2, dtype=torch.float64) / (dim - 2)
+    for a in [1.5, 2.0, 13.0, 497.0]:
+        ratio = (rc.inv_freq_for_base(10000 * a ** (dim / (dim - 2)), dim).double()
+                 / rc.inv_freq_for_base(10000, dim).double())
         assert ratio[0].item() == 1.0
         assert math.isclose(ratio[-1].item(), 1 / a, rel_tol=1e-6)
-        assert torch.allclose(ratio, torch.from_numpy(pair_ratios(a, dim)), rtol=1e-6)
+        assert torch.allclose(ratio, a ** closed_form_exponent, rtol=1e-6)
         assert bool((ratio[1:] < ratio[:-1]).all())  # falls with i: the lowest pair moves most
-    print(f"D={dim:3d}: ratio[0] = 1, ratio[-1] = 1/a for a in (1.5, 2, 13), strictly decreasing in i")
+    print(f"D={dim:3d}: ratio[0] = 1, ratio[-1] = 1/a for a in (1.5, 2, 13, 497), strictly decreasing in i")
 
 # %% [markdown]
-# ### Three seed-series statements this corrects (facts §7.2)
+# ### Three seed-series statements this corrects
 #
-# * **Error 4, "slower high freq" / "adjusts high i less aggressively".** Backwards: the ratio
-#   a^(-2i/(D-2)) is smallest at the largest i, the *lowest* frequency, which moves most (by 1/a).
-# * **Error 5, "inv_freq_new < inv_freq for all i".** inv_freq[0] = b'^0 = 1 for every base. The
-#   inequality holds for i ≥ 1 only.
-# * **Error 6, D/(D-2) is an "approximation from NTK derivation" that becomes "linear-like" as
-#   D → ∞.** It is the exact boundary condition above; and for any D the method is a base change,
-#   not linear scaling: linear interpolation would divide every pair by a, while here the top
-#   pair never moves.
+# * **"adjusting high i (dims) less aggressively"** (lesson 4.3.2,
+#   [seed-4-3-2](../SOURCES.md#seed-4-3-2)), and in its tasks "inv_freq_new[-1] < original (slower
+#   high freq)". Backwards: the ratio a^(-2i/(D-2)) is smallest at the largest i, the *lowest*
+#   frequency, which moves most (by 1/a). (Lesson 4.3.1's "'stretches' high frequencies less than
+#   low ones" has it right.)
+# * **"inv_freq_new < inv_freq for all i"** (lesson 4.3.2's tasks). inv_freq[0] = b'^0 = 1 for
+#   every base. The inequality holds for i ≥ 1 only.
+# * **"Approximation from NTK derivation for rotary kernel; as dim→∞, →1, linear-like"** (lesson
+#   4.3.2's tasks; 4.3.1's tasks say it "Approximates NTK preservation"). D/(D-2) is the exact
+#   boundary condition above; and for any D the method is a base change, not linear scaling:
+#   linear interpolation divides every pair by a, while here the top pair never moves.
 
 # %%
 a = 2.0
 for dim in [64, 1024]:
-    r = pair_ratios(a, dim)
-    print(f"D={dim:5d}: ratio at i=0: {r[0]:.3f}, i=D/4: {r[dim // 4]:.3f}, i=D/2-1: {r[-1]:.3f}; linear: {1 / a} everywhere")
+    r = (a ** (-2 * torch.arange(dim // 2, dtype=torch.float64) / (dim - 2))).tolist()
+    print(f"D={dim:5d}: ratio at i=0: {r[0]:.3f}, i=D/4: {r[dim // 4]:.3f}, i=D/2-1: {r[-1]:.3f}; "
+          f"linear: {1 / a} everywhere")
     assert r[0] == 1.0 and math.isclose(r[-1], 1 / a) and 0.69 < r[dim // 4] < 0.71
 rope = rc.DynamicNTKScalingRotaryEmbedding(dim=64, max_position_embeddings=4096)
 orig = rope.inv_freq.clone()
@@ -175,8 +215,8 @@ assert rope.inv_freq[0] == orig[0] == 1.0 and bool((rope.inv_freq[1:] < orig[1:]
 #
 # While decoding past L, every step rebuilds with a new base (lesson 03). Between the base of step
 # l = 4097 and that of l = 8192 (D = 64, L = 4096, s = 1) the frequencies differ by
-# (a(8192)/a(4097))^(2i/62) (facts §2.4), about 1, 1.20, 1.43, 1.71 and 2.00 for pairs 0, 8, 16,
-# 24, 31. Lesson 07 shows what that does to keys cached at different steps.
+# (a(8192)/a(4097))^(2i/62), about 1, 1.20, 1.43, 1.71 and 2.00 for pairs 0, 8, 16, 24, 31.
+# Lesson 07 shows what that does to keys cached at different steps.
 
 # %%
 ratio_steps = rc.inv_freq_for_base(b_4097, 64).double() / rc.inv_freq_for_base(b_8192, 64).double()
@@ -188,9 +228,10 @@ assert picked == [1.0, 1.2, 1.43, 1.71, 2.0]
 # ### Wavelengths against the trained window
 #
 # Pair i completes a turn every 2π/inv_freq[i] tokens. With b = 10000, D = 64 the longest
-# wavelength is 2π·b^(62/64) ≈ 47,000 tokens (the seed's "wavelength 10k tokens", facts §7.2
-# error 14, is off). Pairs whose wavelength exceeds L never completed a turn during training, so
-# angles past L are new to them; the base change stretches exactly these wavelengths the most.
+# wavelength is 2π·b^(62/64) ≈ 47,000 tokens (lesson 4.1.1's "base=10000 (wavelength 10k
+# tokens)", [seed-4-1-1](../SOURCES.md#seed-4-1-1), is off). Pairs whose wavelength exceeds L
+# never completed a turn during training, so angles past their trained ones are new to them; the
+# base change stretches exactly these wavelengths the most.
 
 # %%
 wl = 2 * math.pi / rc.inv_freq_for_base(10000, 64).double()
@@ -204,13 +245,170 @@ assert longer_than_L == 9
 assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 
 # %% [markdown]
-# ## 5. Explorer
+# ## 5. Why anyone wanted this
 #
-# Left: the ratio inv_freq'/inv_freq for every pair (red) against linear interpolation by a
-# (dashed, 1/a for every pair); the two meet only at the last pair. Right: the wavelength of every
-# pair before (gray) and after (red) the rebuild, with the trained window L (blue) and `seq_len`
-# (green). Try `seq_len` at or below `max_position_embeddings` (no change at all), then past it
-# with `scaling_factor` 1 and 4; change `dim` to see the ends stay at 1 and 1/a.
+# ### Position interpolation blurs the fast pairs
+#
+# The first fix for long inputs was position interpolation (PI, [paper-pi](../SOURCES.md#paper-pi);
+# DeepSeek's file has it as the linear class, [upstream-linear](../SOURCES.md#upstream-linear)):
+# divide every position, that is every frequency, by s, so that l positions fit into the trained
+# angles. It divides the **fast** pairs too. Pair 0 turns 1 rad per token in training, and
+# neighbouring tokens differ by that much in it; under PI with s = 4 they differ by 0.25 rad in
+# every pair, so the pairs that carry local order (which token is next to which) see tokens four
+# times closer than in training. The YaRN paper calls this the loss of high-frequency, local
+# information ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1),
+# [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)). NTK-aware scaling with the same factor changes
+# the base instead: the fast end is left alone and only the slow end is divided by the full s.
+
+# %%
+s = 4.0
+theta = rc.inv_freq_for_base(10000, 64).double()
+pi_theta = theta / s  # the linear class: every frequency divided by s
+ntk_theta = rc.inv_freq_for_base(10000 * s ** (64 / 62), 64).double()  # NTK-aware: base b * s^(D/(D-2))
+print("angle per token (rad) of pair i: plain | PI, s = 4 | NTK-aware, s = 4")
+for i in (0, 8, 16, 24, 31):
+    print(f"  pair {i:2d}: {theta[i].item():.3e} | {pi_theta[i].item():.3e} | {ntk_theta[i].item():.3e}")
+assert torch.allclose(pi_theta / theta, torch.full_like(theta, 1 / s))
+assert (ntk_theta / theta)[0].item() == 1.0 and math.isclose((ntk_theta / theta)[-1].item(), 1 / s, rel_tol=1e-6)
+assert bool((ntk_theta >= pi_theta * (1 - 1e-6)).all())  # never slows a pair more than PI (float32 tables)
+
+# %% [markdown]
+# ### What "NTK" refers to
+#
+# /u/bloc97 named the method "NTK-aware" ([origin-bloc97](../SOURCES.md#origin-bloc97)) after an
+# argument from the Fourier-features literature: Tancik et al. used neural tangent kernel (NTK)
+# theory to show that a network fed low-dimensional coordinates learns high-frequency detail
+# badly unless the input's high frequencies are kept
+# ([paper-fourier-features](../SOURCES.md#paper-fourier-features)). Read for RoPE: do not squeeze
+# the high frequencies. That is the whole connection. No kernel is computed or preserved by the
+# rule, and attention is not "linearized" by it (lesson 4.3.1's tasks say both,
+# [seed-4-3-1](../SOURCES.md#seed-4-3-1)); the rule is a base change with the boundary condition
+# of section 4.
+#
+# ### Dynamic: the factor follows the current length
+#
+# A fixed NTK-aware factor changes the frequencies for every input, short ones included.
+# "Dynamic" scaling picks the factor from the length of the current call instead and keeps the
+# exact positions up to the trained length ([origin-emozilla](../SOURCES.md#origin-emozilla);
+# the YaRN paper's §3.3, [paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3), writes the factor as
+# s = max(1, l/L)). With `scaling_factor = 1` DeepSeek's bracket is exactly that factor, at every
+# length:
+
+# %%
+for l in log_spaced_ints(1, 131072, extra=(4095, 4096, 4097)):
+    factor_in_force = rc.ntk_bracket(l, 4096, 1.0) if l > 4096 else 1.0  # the builder's branch
+    assert factor_in_force == max(1.0, l / 4096)
+print("s = 1: the factor in force is max(1, l/L) at every slider length")
+
+# %% [markdown]
+# ### Why s > 1: the fraction of the trained angle range
+#
+# Pair i's hand sweeps the arc (L-1)·θ_i over the trained positions 0 … L-1. A *fast* pair wraps
+# around many times there and has seen every angle; a *slow* pair, whose arc is shorter than one
+# turn (2π), has **never turned**: only the angles of its arc are familiar to it. For D = 64,
+# b = 10⁴ that is 9 pairs (23-31) at L = 4096 and 11 (21-31) at the seed's L = 2048, the same
+# pairs whose wavelength exceeds L.
+#
+# At a call of length l the dynamic class makes pair i sweep (l-1)·θ'_i. The **fraction of its
+# trained range** is
+#
+# $$ f_i = \frac{(l-1)\,\theta'_i}{(L-1)\,\theta_i} = \frac{l-1}{L-1}\; a(l)^{-2i/(D-2)} , $$
+#
+# the plain-RoPE overshoot (l-1)/(L-1) times the ratio of section 4. Above 1 the hand leaves its
+# trained arc; below 1 it is squeezed inside it, and then the model sees long distances as
+# shorter ones. The YaRN paper remarks that NTK-aware scaling "extrapolates" some dimensions past
+# their range, which is why the factor is set higher than the length ratio
+# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)). `rope_course.angles` computes these fractions:
+
+# %%
+for L, first_slow in ((4096, 23), (2048, 21)):
+    r = angle_report("plain", L, 1.0, max_position_embeddings=L)
+    assert list(r["pairs_never_turned"]) == list(range(first_slow, 32))
+    assert list(r["pairs_never_turned"]) == np.flatnonzero(2 * np.pi / theta.numpy() > L).tolist()
+r = angle_report("dynamic NTK", 8192, 1.0, max_position_embeddings=4096)
+slow = r["fraction"][r["never_turned"]]
+print(f"L = 4096, l = 2L, s = 1: {r['n_beyond']} of {r['n_never_turned']} never-turned pairs beyond their range, "
+      f"fractions {slow.min():.4f} .. {slow.max():.3f}")
+assert r["n_beyond"] == 9 and round(slow.min(), 4) == 1.0001 and round(slow.max(), 3) == 1.196
+
+# %% [markdown]
+# At s = 1 the slowest pair is brought back to its range edge, but only to it: f = (l-1)L/((L-1)l),
+# a hair above 1 (the one-position offset between l-1 and l), and every faster never-turned pair
+# stays beyond. With any s > 1 the slowest pair is squeezed below 1. And for every s, a pair
+# leaves its range exactly when (l-1)/(L-1) > a(l)^(2i/(D-2)); since the right side grows with i,
+# the faster never-turned pairs leave first. Checked over the sliders' whole range (s from 1 to 16
+# in steps of 0.25, every slider length past L, both L):
+
+# %%
+checked = 0
+for L in (2048, 4096):
+    for s in np.arange(1.0, 16.01, 0.25):
+        for l in [l for l in log_spaced_ints(1, 131072, extra=(2049, 3000, 4097)) if l > L]:
+            r = angle_report("dynamic NTK", l, float(s), max_position_embeddings=L)
+            f, pairs = r["fraction"][r["never_turned"]], r["pairs_never_turned"]
+            if s == 1.0:
+                assert (f > 1).all() and math.isclose(f[-1], (l - 1) * L / ((L - 1) * l), rel_tol=1e-12)
+            else:
+                assert f[-1] < 1
+            beyond = (l - 1) / (L - 1) > rc.ntk_bracket(l, L, float(s)) ** (2 * pairs / 62)
+            assert np.array_equal(beyond, f > 1)
+            assert not np.any(np.diff(beyond.astype(int)) > 0)  # beyond ones come first (fastest)
+            checked += 1
+print(f"{checked} settings: the rule holds; s = 1 keeps every never-turned pair beyond, s > 1 squeezes the slowest")
+
+# %% [markdown]
+# So the angles differ from training either way: too far at small s, squeezed at large s, with a
+# mix in between that moves with l. Lesson 05 tabulates it at the seed's setting.
+#
+# ### The clock picture
+#
+# Each pair is a clock hand, one ring per pair: the fastest (pair 0) innermost, the slowest
+# (pair 31) outermost; angle 0 points to 3 o'clock and angles grow counter-clockwise. The light
+# grey band is the arc a never-turned pair swept in training; blue is the part of the call's arc
+# inside it, vermillion the angles it never saw, the black dot the hand at the last position.
+# Left: plain RoPE at `seq_len`; right: the method chosen with `method` (dynamic NTK by default)
+# at `seq_len` and `scaling_factor`. The saved picture is `seq_len` = 16384 (4L) at s = 1: plain
+# RoPE carries all 9 slow pairs far past their bands; dynamic NTK shortens those overshoots, and
+# still all 9 end beyond, the slowest by a hair. Move `scaling_factor` to 2: all 9 now stop inside,
+# the slowest at 0.57 of its band.
+
+# %%
+for s, beyond, slowest in ((1.0, 9, 1.0002), (2.0, 0, 0.57)):
+    r = ScaledClockExplorer.compute(seq_len=16384, scaling_factor=s)
+    values = ScaledClockExplorer.readout_values(r)
+    print({k: format_number(v) for k, v in values.items()})
+    assert values["beyond their trained arc"] == beyond and values["plain RoPE: beyond"] == 9
+    assert round(values["slowest pair: arc / trained"], 4 if s == 1.0 else 2) == slowest
+
+# %%
+ScaledClockExplorer().show()
+
+# %% [markdown]
+# ### The fraction view
+#
+# The same numbers as a plot: for each never-turned pair, f_i on a linear axis, with the line at 1
+# (the edge of the trained range). It has its own `scaling_factor`, `method` (plain, dynamic NTK,
+# PI, YaRN) and `max_position_embeddings` (4096, or the seed's 2048). The saved picture is
+# L = 4096, `seq_len` = 8192, s = 1: all 9 just above the line, from 1.0001 to 1.196. Raise s and
+# the line of dots tilts below 1, slowest pair first.
+
+# %%
+r = TrainedFractionExplorer.compute(seq_len=8192, scaling_factor=1.0)
+print({k: format_number(v) for k, v in TrainedFractionExplorer.readout_values(r).items()})
+assert r["n_beyond"] == 9 and round(r["fraction_max"], 3) == 1.196
+
+# %%
+TrainedFractionExplorer().show()
+
+# %% [markdown]
+# ## 6. Explorer: the new base and every pair
+#
+# Left: the ratio inv_freq'/inv_freq for every pair (blue dots, "dynamic NTK") against linear
+# interpolation by a (orange dashes, 1/a for every pair), on a log axis where a^(-2i/(D-2)) is a
+# straight line; the two meet only at the last pair. Right: the wavelength of every pair before
+# (black) and after (blue dash-dot) the rebuild, with the trained window L (grey dashes) and
+# `seq_len` (green dots). Try `seq_len` at or below `max_position_embeddings` (no change at all),
+# then past it with `scaling_factor` 1 and 4; change `dim` to see the ends stay at 1 and 1/a.
 
 # %%
 r = DynamicBaseExplorer.compute(seq_len=8192, scaling_factor=1.0)
@@ -227,38 +425,47 @@ explorer.show()
 #
 # * For a rebuild with l > L: b' = b · a^(D/(D-2)), a = 1 + s(l/L - 1). Otherwise the base is not
 #   touched. a(L) = 1, so nothing jumps at L.
-# * s = 1 still rescales (a = l/L); s > 1 overshoots the length ratio (s = 4 at 4L gives a = 13).
+# * s = 1 still rescales (a = l/L, YaRN's dynamic factor max(1, l/L)); s > 1 overshoots the length
+#   ratio (s = 4 at 4L gives a = 13).
 # * Pair i's frequency is multiplied by a^(-2i/(D-2)): 1 for the highest pair, 1/a for the lowest.
-#   That boundary condition is where D/(D-2) comes from (YaRN App. A.1).
+#   That boundary condition is where D/(D-2) comes from (YaRN App. A.1); "NTK" names the
+#   Fourier-features argument for keeping high frequencies, not a preserved kernel.
+# * PI divides every pair by s and blurs local order; NTK-aware scaling leaves the fast pairs.
+# * A never-turned pair sweeps f_i = (l-1)/(L-1) · a^(-2i/(D-2)) of its trained range: at s = 1 all
+#   of them overshoot (the slowest by a hair), at s > 1 the slowest is squeezed, and the faster
+#   ones overshoot first as l grows.
 # * Worked values: 25198.42 (D = 8, s = 1, l = 2L); 10002.5 and 20452.2 (D = 64, L = 4096, s = 1,
 #   l = 4097 and 8192).
 
 # %% [markdown]
 # ## Exercises
 #
-# **1.** Implement `dynamic_base(base, dim, seq_len, max_position_embeddings, scaling_factor)`,
-# returning the base the dynamic class uses for a rebuild at `seq_len` (a float).
+# Solutions: `lessons/solutions/04_dynamic_base.ipynb` (open it after trying). The checkers say
+# "not attempted yet" until you replace the `...`.
+#
+# **1. Predict.** D = 64, b = 10⁴, L = 4096, s = 2, and one call of l = 32L = 131072 tokens. Which
+# of the 9 never-turned pairs (23-31) sweep more than their trained angle range? Answer with a set
+# of pair indices. Reason from f_i first; then check with the fraction view.
 
 # %%
-from rope_course.checks.lesson04 import check_dynamic_base, check_pair_ratios
+from rope_course.checks.lesson04 import check_beyond_pairs, check_doubling_length, check_s_min
 
-
-def my_dynamic_base(base, dim, seq_len, max_position_embeddings, scaling_factor):
-    raise NotImplementedError
-
-
-result = check_dynamic_base(my_dynamic_base)
+beyond_pairs = ...
+result = check_beyond_pairs(beyond_pairs)
 
 # %% [markdown]
-# **2.** Implement `pair_ratios(bracket, dim)`: a float64 tensor of the D/2 ratios
-# inv_freq'[i]/inv_freq[i] for a rebuild whose bracket is a = `bracket`, index 0 first.
+# **2. Derive.** D = 64, L = 4096, s = 2. What is the smallest whole `seq_len` whose rebuild gives
+# a base of at least 2b (twice the original)? Solve for the bracket first, then for l.
 
 # %%
-def my_pair_ratios(bracket, dim):
-    raise NotImplementedError
-
-
-result = check_pair_ratios(my_pair_ratios)
+doubling_length = ...
+result = check_doubling_length(doubling_length)
 
 # %% [markdown]
-# Solutions: `lessons/solutions/04_dynamic_base.ipynb`.
+# **3. Derive.** The seed's setting: D = 64, b = 10⁴, L = 2048, and its long call l = 3000. What is
+# the smallest `scaling_factor` at which none of the 11 never-turned pairs (21-31) sweeps more
+# than its trained range? Give at least three significant digits.
+
+# %%
+s_min = ...
+result = check_s_min(s_min)

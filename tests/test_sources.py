@@ -27,23 +27,16 @@ FOREIGN_CITATION = re.compile(
 MIGRATING_CITATIONS = frozenset({
     "lessons/01_rope_refresher.ipynb",
     "lessons/02_inherited_forward.ipynb",
-    "lessons/03_cache_trigger.ipynb",
-    "lessons/04_dynamic_base.ipynb",
-    "lessons/05_dynamic_forward.ipynb",
     "lessons/06_attention.ipynb",
     "lessons/07_generation_kv_cache.ipynb",
     "lessons/08_precision_and_cost.ipynb",
     "lessons/09_real_models_and_next.ipynb",
     "lessons_src/01_rope_refresher.py",
     "lessons_src/02_inherited_forward.py",
-    "lessons_src/03_cache_trigger.py",
-    "lessons_src/04_dynamic_base.py",
-    "lessons_src/05_dynamic_forward.py",
     "lessons_src/06_attention.py",
     "lessons_src/07_generation_kv_cache.py",
     "lessons_src/08_precision_and_cost.py",
     "lessons_src/09_real_models_and_next.py",
-    "rope_course/seed_claims.py",
 })
 
 ANCHOR = r"SOURCES\.md#"

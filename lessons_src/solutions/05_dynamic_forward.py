@@ -1,43 +1,75 @@
 # %% [markdown]
 # # 05 · The dynamic forward, end to end (solutions)
+#
+# Worked solutions to the exercises of lesson 05, checked by the same checkers. The rules are
+# typed out here from upstream's code and HF's decorator, not taken from the package's helpers.
 
 # %%
-import rope_course as rc
-from rope_course.checks.lesson05 import check_hf_base_after, check_inv_freq_after
+from rope_course.checks.lesson05 import check_base_after, check_hf_trace, check_misconceptions
 
 # %% [markdown]
-# **1.** Walk the calls with DeepSeek's rule: rebuild when the cache is empty or the call is
-# strictly longer; a rebuild past L sets a new base; nothing ever restores the original.
+# **1.** A call rebuilds iff the cache is empty or the call is strictly longer than the cached
+# length, and a rebuild sets the cached length to the call's length. So the cached length after
+# each call is the running maximum of the calls. The call that first reaches M = max(calls)
+# therefore rebuilds, and no later call does. If M > L, that rebuild sets the base from M, and
+# earlier rebuilds (all shorter) are overwritten; if M ≤ L, no rebuild ever touched the base. The
+# one number is M:
 
 # %%
-def my_inv_freq_after(calls, dim, L, s):
-    cached, base = None, 10000
-    for seq_len in calls:
-        if cached is None or seq_len > cached:
-            cached = seq_len
-            if seq_len > L:
-                base = rc.dynamic_ntk_base(10000, dim, seq_len, L, s)
-    return rc.inv_freq_for_base(base, dim)
+def base_after(calls, dim, L, s):
+    longest = max(calls)
+    return 10000 if longest <= L else 10000 * (s * longest / L - (s - 1)) ** (dim / (dim - 2))
 
 
-assert check_inv_freq_after(my_inv_freq_after).correct
+result = check_base_after(base_after)
+assert result.correct
 
 # %% [markdown]
-# **2.** HF's rule: the cached length starts at L; grow when a call is longer than it; then reset
-# when the call is strictly shorter than L and the cache is longer than L.
+# **2.** HF's module starts with `max_seq_len_cached = L = 2048`. Call by call:
+#
+# | call | rule | cached after | served by |
+# |---|---|---|---|
+# | 3000 | growth (3000 > 2048) | 3000 | b'(3000) |
+# | 2500 | neither: not growth (2500 < 3000), not a reset (2500 ≥ L) | 3000 | b'(3000) |
+# | 1000 | reset (1000 < L and 3000 > L) | 2048 | the original, L |
+# | 2500 | growth again (2500 > 2048 after the reset) | 2500 | b'(2500) |
+# | 4000 | growth | 4000 | b'(4000) |
+# | 2048 | neither: a reset needs strictly less than L | 4000 | b'(4000) |
+#
+# DeepSeek's class would have answered 3000, 3000, 3000, 3000, 4000, 4000.
 
 # %%
-def my_hf_base_after(calls, dim, L, s):
-    cached, base = L, 10000
+def hf_served_lengths(calls, L):
+    cached, served = L, []
     for seq_len in calls:
+        before = cached
         if seq_len > cached:
             cached = seq_len
-            base = rc.dynamic_ntk_base(10000, dim, seq_len, L, s)
-        if seq_len < L and cached > L:
-            cached, base = L, 10000
-    return base
+        if seq_len < L and before > L:
+            cached = L
+        served.append(cached)
+    return tuple(served)
 
 
-assert check_hf_base_after(my_hf_base_after).correct
-print("3000 then 2500:", round(my_hf_base_after([3000, 2500], 64, 2048, 2.0), 1),
-      "| 3000 then 1000:", my_hf_base_after([3000, 1000], 64, 2048, 2.0))
+hf_trace = hf_served_lengths([3000, 2500, 1000, 2500, 4000, 2048], 2048)
+print(hf_trace)
+result = check_hf_trace(hf_trace)
+assert result.correct
+
+# %% [markdown]
+# **3.** Statements 5 and 6 are true, the others false:
+#
+# 1. False: the dynamic class overwrites `inv_freq` at the first call past L.
+# 2. False: the rule is a base change; "NTK" names the Fourier-features / neural tangent kernel
+#    argument for keeping high frequencies, and nothing linearizes attention.
+# 3. False: Kimi-K2's config selects YaRN.
+# 4. False: with s = 1 the bracket is l/L, and the base grows past L.
+# 5. True: the wavelength of pair i is stretched by a^(2i/(D-2)), 1 for the highest frequency.
+# 6. True: the new `inv_freq` replaces the buffer, and nothing restores it.
+# 7. False: each decode step past L rebuilds with a new base; cached keys keep older ones.
+# 8. False: each decode step rebuilds the whole table.
+
+# %%
+true_statements = {5, 6}
+result = check_misconceptions(true_statements)
+assert result.correct

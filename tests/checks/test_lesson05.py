@@ -1,65 +1,112 @@
-import rope_course as rc
-from rope_course.checks import NOT_ATTEMPTED
-from rope_course.checks.lesson05 import check_hf_base_after, check_inv_freq_after
+"""Lesson 05's checkers against independently written answers: the stub, one correct answer
+and typical wrong ones for each exercise."""
+
+from rope_course.checks import CORRECT, NOT_ATTEMPTED, WRONG
+from rope_course.checks.lesson05 import (
+    HF_TRACE_CALLS,
+    HF_TRACE_L,
+    MISCONCEPTION_COUNT,
+    check_base_after,
+    check_hf_trace,
+    check_misconceptions,
+)
 
 
 def stub(*args):
     raise NotImplementedError
 
 
-def deepseek_base(calls, dim, L, s, reset=False, last_only=False):
+def ntk_base(l, dim, L, s, b=10000):
+    """b' typed out here (not the package's function)."""
+    return b if l <= L else b * (s * l / L - (s - 1)) ** (dim / (dim - 2))
+
+
+def closed_form(calls, dim, L, s):
+    return ntk_base(max(calls), dim, L, s)
+
+
+def replay(calls, dim, L, s, reset_below_L=False, last_only=False, first_only=False):
     if last_only:
-        return rc.dynamic_ntk_base(10000, dim, calls[-1], L, s)
+        return ntk_base(calls[-1], dim, L, s)
+    if first_only:
+        return ntk_base(calls[0], dim, L, s)
     cached, base = None, 10000
     for l in calls:
         if cached is None or l > cached:
             cached = l
             if l > L:
-                base = rc.dynamic_ntk_base(10000, dim, l, L, s)
-        if reset and l < L:
+                base = ntk_base(l, dim, L, s)
+        if reset_below_L and l < L:
             cached, base = None, 10000
     return base
 
 
-def hf_base(calls, dim, L, s, strict_reset=True, no_reset=False):
-    cached, base = L, 10000
+# --- exercise 1: the closed form -----------------------------------------------------------------
+def test_base_after_accepts_closed_form_and_replay():
+    assert check_base_after(closed_form, quiet=True).status == CORRECT
+    assert check_base_after(replay, quiet=True).correct
+
+
+def test_base_after_not_attempted():
+    assert check_base_after(stub, quiet=True).status == NOT_ATTEMPTED
+
+
+def test_base_after_rejects_stateless_answers():
+    r = check_base_after(lambda c, d, L, s: replay(c, d, L, s, last_only=True), quiet=True)
+    assert r.status == WRONG and "calls [32, 8]" in r.message and "Hint" in r.message
+    r = check_base_after(lambda c, d, L, s: replay(c, d, L, s, first_only=True), quiet=True)
+    assert r.status == WRONG and "calls [1000, 3000]" in r.message
+
+
+def test_base_after_rejects_hf_style_reset():
+    r = check_base_after(lambda c, d, L, s: replay(c, d, L, s, reset_below_L=True), quiet=True)
+    assert r.status == WRONG and "calls [32, 8]" in r.message
+
+
+# --- exercise 2: HF's rule on one trace ------------------------------------------------------------
+def hf_lengths(calls, L, strict_reset=True, reset=True):
+    """HF's growth and reset rules typed out here; the length whose base serves each call."""
+    cached, out = L, []
     for l in calls:
+        before = cached
         if l > cached:
-            cached, base = l, rc.dynamic_ntk_base(10000, dim, l, L, s)
+            cached = l
         below = l < L if strict_reset else l <= L
-        if not no_reset and below and cached > L:
-            cached, base = L, 10000
-    return base
+        if reset and below and before > L:
+            cached = L
+        out.append(cached)
+    return tuple(out)
 
 
-def test_inv_freq_after_accepts_reference():
-    r = check_inv_freq_after(lambda c, d, L, s: rc.inv_freq_for_base(deepseek_base(c, d, L, s), d), quiet=True)
-    assert r.correct
+def test_hf_trace():
+    assert check_hf_trace(..., quiet=True).status == NOT_ATTEMPTED
+    mine = hf_lengths(HF_TRACE_CALLS, HF_TRACE_L)
+    assert mine == (3000, 3000, 2048, 2500, 4000, 4000)
+    assert check_hf_trace(mine, quiet=True).status == CORRECT
 
 
-def test_inv_freq_after_not_attempted():
-    assert check_inv_freq_after(stub, quiet=True).status == NOT_ATTEMPTED
+def test_hf_trace_rejects_deepseek_rule_and_non_strict_reset():
+    deepseek = tuple(max(HF_TRACE_CALLS[: k + 1]) for k in range(len(HF_TRACE_CALLS)))
+    r = check_hf_trace(deepseek, quiet=True)
+    assert r.status == WRONG and "item 2" in r.message and "Hint" in r.message
+    r = check_hf_trace(hf_lengths(HF_TRACE_CALLS, HF_TRACE_L, strict_reset=False), quiet=True)
+    assert r.status == WRONG and "item 5" in r.message
+    r = check_hf_trace(tuple(max(l, HF_TRACE_L) for l in HF_TRACE_CALLS), quiet=True)  # "every call its own"
+    assert r.status == WRONG and "item 1" in r.message
 
 
-def test_inv_freq_after_rejects_stateless_answer():
-    r = check_inv_freq_after(lambda c, d, L, s: rc.inv_freq_for_base(deepseek_base(c, d, L, s, last_only=True), d), quiet=True)
-    assert r.status == "wrong" and "calls [32, 8]" in r.message
+# --- exercise 3: the misconception check -------------------------------------------------------
+def test_misconceptions():
+    assert MISCONCEPTION_COUNT == 8
+    assert check_misconceptions(..., quiet=True).status == NOT_ATTEMPTED
+    assert check_misconceptions({5, 6}, quiet=True).status == CORRECT
+    assert check_misconceptions([6, 5], quiet=True).correct
 
 
-def test_inv_freq_after_rejects_hf_style_reset():
-    r = check_inv_freq_after(lambda c, d, L, s: rc.inv_freq_for_base(deepseek_base(c, d, L, s, reset=True), d), quiet=True)
-    assert r.status == "wrong" and "calls [32, 8]" in r.message
-
-
-def test_hf_base_after_accepts_reference_and_not_attempted():
-    assert check_hf_base_after(hf_base, quiet=True).correct
-    assert check_hf_base_after(stub, quiet=True).status == NOT_ATTEMPTED
-
-
-def test_hf_base_after_rejects_deepseek_rule_and_non_strict_reset():
-    r = check_hf_base_after(deepseek_base, quiet=True)
-    assert r.status == "wrong" and "calls [32, 8]" in r.message
-    r = check_hf_base_after(lambda c, d, L, s: hf_base(c, d, L, s, strict_reset=False), quiet=True)
-    assert r.status == "wrong" and "exactly L" in r.message
-    r = check_hf_base_after(lambda c, d, L, s: deepseek_base(c, d, L, s, last_only=True), quiet=True)
-    assert r.status == "wrong" and "calls [3000, 2500]" in r.message
+def test_misconceptions_rejects_typical_answers_without_naming_them():
+    r = check_misconceptions({4, 5, 6}, quiet=True)  # "scaling_factor = 1 means no scaling"
+    assert r.status == WRONG and "1 of your items" in r.message and "0 are missing" in r.message
+    assert "Hint" in r.message and "{5, 6}" not in r.message
+    r = check_misconceptions({3, 5}, quiet=True)  # "dynamic NTK gives Kimi-K2 its long context"
+    assert r.status == WRONG and "1 of your items" in r.message and "1 is missing" in r.message
+    assert not check_misconceptions(set(), quiet=True).correct
