@@ -1,8 +1,9 @@
 """What the rotary cache costs: memory, precision, rebuild work (lesson 08).
 
 Pure helpers: byte counts from shapes (checked in the tests against real tensors' nbytes),
-float32 angle error against an exact float64 reference, how many distinct positions survive
-a cast to bf16, how many table rows a decode loop rebuilds, and a small timing helper
+float32 angle error against an exact float64 reference, the rounding a bf16 model applies to
+cos/sin anyway, how many distinct positions survive a cast to bf16 (and how torch's CPU `arange`
+rounds them), how many table rows a decode loop rebuilds, and a small timing helper
 (torch.utils.benchmark, interleaved rounds).
 """
 
@@ -25,6 +26,9 @@ __all__ = [
     "model_init_cache_bytes",
     "distinct_positions",
     "position_rounding_error",
+    "nearest_positions",
+    "cpu_arange_model",
+    "rounding_error",
     "float32_angle_error",
     "decode_rebuild_rows",
     "median_times_interleaved",
@@ -70,6 +74,44 @@ def position_rounding_error(seq_len, dtype) -> float:
     seq_len = check_seq_len(seq_len)
     exact = torch.arange(seq_len, dtype=torch.float64)
     return float((torch.arange(seq_len, dtype=dtype).double() - exact).abs().max())
+
+
+def nearest_positions(seq_len, dtype) -> torch.Tensor:
+    """The positions 0 .. seq_len-1 each rounded to the nearest value of `dtype` (ties to even):
+    an exact cast of the integers, `arange(seq_len).to(dtype)`."""
+    seq_len = check_seq_len(seq_len)
+    return torch.arange(seq_len, dtype=torch.int64).to(dtype)
+
+
+def cpu_arange_model(seq_len, width, dtype=torch.bfloat16) -> torch.Tensor:
+    """What torch's CPU `arange(seq_len, dtype=dtype)` returns on one thread, for vectors of `width`.
+
+    The kernel fills whole vectors of `width` values, two vectors per step: each vector starts
+    from its first position rounded to `dtype`, and adds the offsets 0 .. width-1 to that rounded
+    start (in float32, then rounded again). The positions left over after the last pair of
+    vectors are computed one by one and rounded to nearest. So past the point where a vector's
+    first position is no longer exact in `dtype`, positions can land a whole vector away from
+    their nearest value. This reproduces torch 2.13's kernel position by position on this
+    course's machine (tests/test_cost.py checks it for the width found there); `width` depends on
+    the CPU build, and more threads split the range differently, so it models one thread only.
+    """
+    seq_len = check_seq_len(seq_len)
+    width = check_positive_int("width", width)
+    p = torch.arange(seq_len, dtype=torch.int64)
+    out = p.to(dtype)
+    vectorised = (seq_len // (2 * width)) * (2 * width)
+    start = p[:vectorised] // width * width
+    offset = (p[:vectorised] - start).to(torch.float32)
+    out[:vectorised] = (start.to(dtype).to(torch.float32) + offset).to(dtype)
+    return out
+
+
+def rounding_error(values: torch.Tensor, dtype) -> float:
+    """max |values rounded to `dtype` - values|: what a cast to `dtype` does to these numbers."""
+    if not isinstance(values, torch.Tensor) or not values.dtype.is_floating_point:
+        raise TypeError("values must be a floating-point tensor")
+    exact = values.double()
+    return float((values.to(dtype).double() - exact).abs().max())
 
 
 def float32_angle_error(base, dim, positions) -> dict[str, torch.Tensor]:

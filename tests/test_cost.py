@@ -11,6 +11,7 @@ from rope_course.cost import (
     GIB,
     MIB,
     cos_sin_cache_bytes,
+    cpu_arange_model,
     decode_rebuild_rows,
     distinct_positions,
     dtype_bytes,
@@ -18,7 +19,9 @@ from rope_course.cost import (
     init_cache_bytes,
     median_times_interleaved,
     model_init_cache_bytes,
+    nearest_positions,
     position_rounding_error,
+    rounding_error,
 )
 
 
@@ -99,3 +102,61 @@ def test_median_times_interleaved_calls_each_function():
     out = median_times_interleaved({"a": mk("a"), "b": mk("b")}, repeats=3, min_run_time=0.001)
     assert set(out) == {"a", "b"} and all(v > 0 and math.isfinite(v) for v in out.values())
     assert calls["a"] >= 3 and calls["b"] >= 3  # torch.utils.benchmark runs each at least once a round
+
+
+def _bf16_nearest_by_hand(p: int) -> int:
+    """Round a non-negative integer to 8 significant bits, ties to even (independent of torch)."""
+    if p < 256:
+        return p
+    spacing = 2 ** (p.bit_length() - 8)
+    low, rest = divmod(p, spacing)
+    if 2 * rest > spacing or (2 * rest == spacing and low % 2 == 1):
+        low += 1
+    return low * spacing
+
+
+def test_nearest_positions_round_to_nearest_even():
+    got = nearest_positions(20000, torch.bfloat16).int().tolist()
+    assert got == [_bf16_nearest_by_hand(p) for p in range(20000)]
+    assert nearest_positions(2048, torch.bfloat16).unique().numel() == 641
+    assert nearest_positions(1500, torch.bfloat16).unique().numel() == 572
+
+
+@pytest.fixture
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_cpu_arange_model_reproduces_torch_for_this_builds_width(one_thread):
+    torch_positions = torch.arange(131072, dtype=torch.bfloat16)
+    found = [w for w in (4, 8, 16, 32, 64) if torch.equal(cpu_arange_model(131072, w), torch_positions)]
+    assert len(found) == 1, found  # exactly one vector width explains torch's kernel here
+    width = found[0]
+    rng = np.random.default_rng(0)
+    for n in [1, 2, width, 2 * width - 1, 2 * width, 2 * width + 1, 4096, 257 * width + 2, 131071,
+              *rng.integers(1, 140000, 40).tolist()]:
+        for dtype in (torch.bfloat16, torch.float16):
+            assert torch.equal(cpu_arange_model(int(n), width, dtype), torch.arange(int(n), dtype=dtype)), (n, dtype)
+    # below 256 * width every vector starts on an exact bf16 value: arange rounds to nearest there
+    assert torch.equal(cpu_arange_model(256 * width, width), nearest_positions(256 * width, torch.bfloat16))
+    model = cpu_arange_model(131072, width)
+    assert int((model != nearest_positions(131072, torch.bfloat16)).nonzero()[0]) == 257 * width + 1
+    assert position_rounding_error(131072, torch.bfloat16) == 256 + width - 1
+
+
+def test_cpu_arange_model_rejects_bad_width():
+    with pytest.raises(ValueError):
+        cpu_arange_model(10, 0)
+    with pytest.raises(TypeError):
+        cpu_arange_model(10, 2.0)
+
+
+def test_rounding_error():
+    x = torch.tensor([0.5 + 2**-9, 1.0, 0.75], dtype=torch.float32)  # a tie, an exact value, an exact value
+    assert rounding_error(x, torch.bfloat16) == 2**-9
+    assert rounding_error(torch.tensor([0.3, 0.7], dtype=torch.float64), torch.float64) == 0.0
+    with pytest.raises(TypeError):
+        rounding_error(torch.arange(3), torch.bfloat16)

@@ -1,50 +1,83 @@
-"""Exercise checkers for lesson 08 (precision and cost)."""
+"""Exercise checkers for lesson 08 (precision and cost). The expected values are computed here,
+from the package; the lesson never prints them."""
 
 from __future__ import annotations
 
 import torch
 
-from . import Case, check_exercise
+from ..cost import nearest_positions
+from ..functional import cos_sin_tables, inv_freq_for_base
+from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, report
+
+__all__ = ["check_distinct_positions_1500", "check_shared_row_1700", "check_fixed_rebuild"]
+
+PROMPT_LEN = 1500  # exercise 1: positions 0 .. 1499 of a bf16-cast module
+SHARED_POSITION, TABLE_LEN = 1700, 2048  # exercise 2
 
 
-def _ref_cache_bytes(seq_len, dim, bytes_per_element):
-    return 2 * seq_len * dim * bytes_per_element
+def check_distinct_positions_1500(answer, quiet: bool = False):
+    """How many distinct values the positions 0..1499 take in bf16 (rounded to nearest, ties to even)."""
+    expected = int(nearest_positions(PROMPT_LEN, torch.bfloat16).unique().numel())
+    return check_answer("distinct_positions_1500", answer, expected, quiet=quiet,
+                        hint="bf16 keeps 8 significant bits: count the exact integers up to 256, then the values "
+                             "spaced 2 in [256, 512), 4 in [512, 1024) and 8 in [1024, 2048); last, ask where 1499 "
+                             "itself lands")
 
 
-def _ref_distinct_bf16(n):
-    return int(torch.arange(n, dtype=torch.bfloat16).unique().numel())
+def _shared_row():
+    positions = nearest_positions(TABLE_LEN, torch.bfloat16)
+    return {int(p) for p in torch.nonzero(positions == positions[SHARED_POSITION]).flatten()}
 
 
-def _ref_half_tables(inv_freq, seq_len):
-    t = torch.arange(seq_len, dtype=inv_freq.dtype)
-    emb = torch.cat((torch.outer(t, inv_freq),) * 2, dim=-1)
-    return emb.cos(), emb.sin()
+def check_shared_row_1700(answer, quiet: bool = False):
+    """The set of positions in 0..2047 whose bf16 value equals position 1700's."""
+    if isinstance(answer, (list, tuple, range)):
+        answer = set(answer)
+    return check_answer("positions_like_1700", answer, _shared_row(), quiet=quiet,
+                        hint="in [1024, 2048) bf16 is spaced 8 apart; 1700 is not on the grid. Which grid value is "
+                             "nearest, and where do the ties on either side of it go (to the value whose last "
+                             "mantissa bit is 0)?")
 
 
-def check_cache_bytes(fn, quiet=False):
-    """fn(seq_len, dim, bytes_per_element) -> bytes of cos_cached + sin_cached."""
-    cases = [
-        Case((8, 4, 4), label="seq_len=8, dim=4, float32"),
-        Case((163840, 64, 4), label="DeepSeek-V3 init cache, float32"),
-        Case((163840, 64, 2), label="DeepSeek-V3 init cache, bf16"),
-        Case((5, 6, 8), label="seq_len=5, dim=6, float64"),
-    ]
-    return check_exercise("cache_bytes", fn, _ref_cache_bytes, cases, quiet=quiet)
+def _float32_tables(base, dim, seq_len, dtype):
+    return cos_sin_tables(inv_freq_for_base(base, dim), seq_len, dtype)
 
 
-def check_distinct_bf16_positions(fn, quiet=False):
-    """fn(n) -> number of distinct values of the positions 0..n-1 once they are bf16."""
-    cases = [Case((256,), label="n=256"), Case((2048,), label="n=2048"), Case((300,), label="n=300"),
-             Case((5000,), label="n=5000")]
-    return check_exercise("distinct_bf16_positions", fn, _ref_distinct_bf16, cases, quiet=quiet)
+FIX_CASES = [
+    Case((10000.0, 64, 4096, torch.bfloat16), label="base 1e4, dim 64, seq_len 4096, bf16 output"),
+    Case((50000.0, 64, 3000, torch.float32), label="base 5e4, dim 64, seq_len 3000, float32 output"),
+    Case((10000.0, 8, 300, torch.bfloat16), label="base 1e4, dim 8, seq_len 300, bf16 output"),
+]
+FIX_HINT = ("two things in the excerpt follow the cast: the dtype of the positions t, and inv_freq itself, which "
+            "was rounded to bf16; rebuild both in float32 and cast only at the end")
 
 
-def check_half_work_tables(fn, quiet=False):
-    """fn(inv_freq, seq_len) -> (cos, sin), each (seq_len, 2 * len(inv_freq)) in the half-split layout."""
-    inv = 1.0 / (10000 ** (torch.arange(0, 8, 2).float() / 8))
-    cases = [
-        Case((inv, 5), label="D=8, base 1e4, seq_len=5"),
-        Case((1.0 / (500 ** (torch.arange(0, 16, 2).float() / 16)), 64), label="D=16, base 500, seq_len=64"),
-        Case((torch.tensor([1.0, 0.25]), 3), label="inv_freq=[1, 0.25], seq_len=3"),
-    ]
-    return check_exercise("half_work_tables", fn, _ref_half_tables, cases, rtol=1e-6, atol=1e-7, quiet=quiet)
+def _stacked(fn):
+    """(cos, sin) -> one tensor of shape (2, seq_len, dim), so that a message shows one short summary."""
+    def run(*args):
+        out = fn(*args)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out)
+                and out[0].shape == out[1].shape and out[0].dtype == out[1].dtype):
+            raise TypeError("return (cos, sin): two tensors of the same shape and dtype")
+        return torch.stack(tuple(out))
+    return run
+
+
+def _stacked_reference(*args):
+    return torch.stack(_float32_tables(*args))
+
+
+def check_fixed_rebuild(fn, quiet: bool = False):
+    """fn(base, dim, seq_len, dtype) -> (cos, sin): a float32 module's tables, cast to `dtype`.
+    Messages show cos and sin stacked, as one tensor of shape (2, seq_len, dim)."""
+    for case in FIX_CASES:
+        dtype = case.args[3]
+        # Slack for honest differences: inv_freq computed another way can differ by an ulp, which
+        # moves an angle at p ~ 4000 by up to ~5e-4 rad, and a bf16 value may then round to its
+        # neighbour (2^-8 away). The bug is off by whole units (bf16 positions, rounded inv_freq).
+        result = check_exercise("fixed_rebuild", _stacked(fn), _stacked_reference, [case], rtol=0.0,
+                                atol=2**-7 if dtype == torch.bfloat16 else 1e-3, dtype=dtype, hint=FIX_HINT,
+                                quiet=True)
+        if not result.correct:
+            return report(result, quiet)
+    return report(CheckResult(CORRECT, f"fixed_rebuild: correct ({len(FIX_CASES)} cases)", "fixed_rebuild"), quiet)

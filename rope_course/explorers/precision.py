@@ -5,7 +5,9 @@ the angle p * inv_freq[i] is computed as the cache builder computes it, in float
 inv_freq float32) and in a module cast to bf16 (positions from `arange(seq_len, dtype=bf16)`,
 inv_freq rounded to bf16, product in bf16), and compared with p * b^(-2i/D) in float64.
 Picture (log scale, per pair: the errors span eleven decades): blue solid float32, orange
-dashed bf16, gray dotted the float32 bound (seq_len - 1) * inv_freq[i] * 2^-22.
+dashed bf16, gray dotted the float32 bound (seq_len - 1) * inv_freq[i] * 2^-22, and a sky-blue
+dash-dot line at 2^-9, the largest rounding a bf16 model applies to every cos/sin value anyway
+(lesson 08 finds the position, about 43700 here, past which the float32 error exceeds it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ DIM = 64
 BASE = 10000
 MAX_SAMPLES = 512
 FLOOR = 1e-9  # an error of exactly 0 is drawn here (log scale)
+BF16_ROUNDING = 2.0**-9  # half of bf16's spacing in [0.5, 1): the most a cast moves a cos/sin value
 
 
 def sample_positions(seq_len: int, max_samples: int = MAX_SAMPLES) -> torch.Tensor:
@@ -68,6 +71,7 @@ class PrecisionExplorer(Explorer):
             "seq_len": result["seq_len"],
             "float32 max angle error": float(result["float32"].max()),
             "bf16 max angle error": float(result["bf16"].max()),
+            "float32 error / bf16 rounding": float(result["float32"].max()) / BF16_ROUNDING,
             "distinct bf16 positions": result["distinct_bf16"],
         }
 
@@ -81,6 +85,7 @@ class PrecisionExplorer(Explorer):
         # seq_len step, so each slider move changes the picture.
         (self.bound_line,) = ax.plot(result["pairs"], np.maximum(result["bound"], FLOOR), ":", color=style.REFERENCE,
                                      lw=2, label="float32 bound")
+        ax.axhline(BF16_ROUNDING, color=style.SKY_BLUE, ls="-.", lw=1.5, label="bf16 rounding of cos/sin (2⁻⁹)")
         ax.set_yscale("log")
         ax.set_ylim(FLOOR / 2, 3e3)
         style.plain_ticks(ax.yaxis, [1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2], ["1e-8", "1e-6", "1e-4", "0.01", "1", "100"])

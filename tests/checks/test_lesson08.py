@@ -1,50 +1,96 @@
+"""Lesson 08's checkers against independently written answers: the stub, a correct one, typical wrong ones."""
+
+import math
+
+import numpy as np
 import torch
 
-from rope_course.checks import NOT_ATTEMPTED
-from rope_course.checks.lesson08 import check_cache_bytes, check_half_work_tables, check_distinct_bf16_positions
+from rope_course.checks import CORRECT, NOT_ATTEMPTED, WRONG
+from rope_course.checks.lesson08 import check_distinct_positions_1500, check_fixed_rebuild, check_shared_row_1700
 
 
-def stub(*args):
-    raise NotImplementedError
+def bf16_nearest(p: int) -> int:
+    """p rounded to bf16 (8 significant bits), ties to even, written out by hand."""
+    if p < 256:
+        return p
+    spacing = 2 ** (int(math.log2(p)) - 7)
+    low = p // spacing * spacing
+    rest = p - low
+    if rest * 2 < spacing or (rest * 2 == spacing and (low // spacing) % 2 == 0):
+        return low
+    return low + spacing
 
 
-def test_cache_bytes():
-    assert check_cache_bytes(lambda l, d, b: 2 * l * d * b, quiet=True).correct
-    assert check_cache_bytes(stub, quiet=True).status == NOT_ATTEMPTED
-    r = check_cache_bytes(lambda l, d, b: l * d * b, quiet=True)  # cos only
-    assert r.status == "wrong" and "seq_len=8, dim=4, float32" in r.message
-    r = check_cache_bytes(lambda l, d, b: 2 * l * (d // 2) * b, quiet=True)  # the half only
-    assert r.status == "wrong" and "seq_len=8" in r.message
-    r = check_cache_bytes(lambda l, d, b: 2 * l * d * 4, quiet=True)  # always float32
-    assert r.status == "wrong" and "bf16" in r.message
+def test_bf16_nearest_agrees_with_torch_on_small_integers():
+    # the hand rule above is the test's own; check it once against a cast of exact integers
+    assert [bf16_nearest(p) for p in range(4096)] == torch.arange(4096).to(torch.bfloat16).int().tolist()
 
 
-def test_distinct_bf16_positions():
-    assert check_distinct_bf16_positions(lambda n: len(set(torch.arange(n).to(torch.bfloat16).tolist())), quiet=True).correct
-    assert check_distinct_bf16_positions(stub, quiet=True).status == NOT_ATTEMPTED
-    r = check_distinct_bf16_positions(lambda n: n, quiet=True)
-    assert r.status == "wrong" and "n=2048" in r.message
-    r = check_distinct_bf16_positions(lambda n: int(torch.arange(n, dtype=torch.float16).unique().numel()), quiet=True)
-    assert r.status == "wrong" and "n=2048" in r.message
+def test_distinct_positions_1500():
+    assert check_distinct_positions_1500(..., quiet=True).status == NOT_ATTEMPTED
+    by_hand = 257 + 127 + 128 + (1496 - 1024) // 8 + 1  # 0..256, 258..510, 512..1020, 1024..1496
+    assert by_hand == len({bf16_nearest(p) for p in range(1500)})
+    assert check_distinct_positions_1500(by_hand, quiet=True).correct
+    assert check_distinct_positions_1500(np.int64(by_hand), quiet=True).correct
+    assert check_distinct_positions_1500(float(by_hand), quiet=True).correct
+    for wrong in (1500, by_hand + 1, by_hand - 1):  # every position its own; 1499 -> 1504 counted; 0 forgotten
+        r = check_distinct_positions_1500(wrong, quiet=True)
+        assert r.status == WRONG and "Hint" in r.message and str(by_hand) not in r.message
 
 
-def test_half_work_tables():
-    import rope_course as rc
+def test_shared_row_1700():
+    assert check_shared_row_1700(..., quiet=True).status == NOT_ATTEMPTED
+    same = {p for p in range(2048) if bf16_nearest(p) == bf16_nearest(1700)}
+    assert same == set(range(1692, 1701))
+    assert check_shared_row_1700(same, quiet=True).correct
+    assert check_shared_row_1700(sorted(same), quiet=True).correct
+    assert check_shared_row_1700(range(1692, 1701), quiet=True).correct
+    for wrong in (set(range(1697, 1705)),   # rounds 1700 up to 1704 and takes 1704's neighbours
+                  set(range(1693, 1700)),   # forgets both ties
+                  {1700}):                  # every position its own row
+        r = check_shared_row_1700(wrong, quiet=True)
+        assert r.status == WRONG and "Hint" in r.message
 
-    good = lambda inv, n: rc.cos_sin_tables(inv, n, torch.float32)
-    assert check_half_work_tables(good, quiet=True).correct
-    assert check_half_work_tables(stub, quiet=True).status == NOT_ATTEMPTED
 
-    def cos_then_sin(inv, n):  # concatenates cos with sin instead of each with itself
-        f = torch.outer(torch.arange(n, dtype=inv.dtype), inv)
-        return torch.cat((f.cos(), f.sin()), -1), torch.cat((f.sin(), f.cos()), -1)
+def _tables(inv_freq, positions, dtype):
+    angles = positions[:, None] * inv_freq[None, :]
+    emb = torch.cat((angles, angles), dim=-1)
+    return emb.cos().to(dtype), emb.sin().to(dtype)
 
-    r = check_half_work_tables(cos_then_sin, quiet=True)
-    assert r.status == "wrong" and "D=8, base 1e4" in r.message
 
-    def interleaved(inv, n):  # adjacent-pair layout instead of half-split
-        f = torch.outer(torch.arange(n, dtype=inv.dtype), inv).repeat_interleave(2, dim=-1)
-        return f.cos(), f.sin()
+def fixed(base, dim, seq_len, dtype):
+    inv = torch.tensor([base ** (-2 * i / dim) for i in range(dim // 2)], dtype=torch.float32)
+    return _tables(inv, torch.arange(seq_len, dtype=torch.float32), dtype)
 
-    r = check_half_work_tables(interleaved, quiet=True)
-    assert r.status == "wrong" and "D=8, base 1e4" in r.message
+
+def fixed_in_float64(base, dim, seq_len, dtype):
+    inv = torch.tensor([base ** (-2 * i / dim) for i in range(dim // 2)], dtype=torch.float64)
+    return _tables(inv, torch.arange(seq_len, dtype=torch.float64), dtype)
+
+
+def unfixed(base, dim, seq_len, dtype):  # the excerpt as it is
+    inv = torch.tensor([base ** (-2 * i / dim) for i in range(dim // 2)]).to(torch.bfloat16)
+    return _tables(inv, torch.arange(seq_len, dtype=inv.dtype), dtype)
+
+
+def positions_only(base, dim, seq_len, dtype):  # float32 positions, but the rounded inv_freq kept
+    inv = torch.tensor([base ** (-2 * i / dim) for i in range(dim // 2)]).to(torch.bfloat16).float()
+    return _tables(inv, torch.arange(seq_len, dtype=torch.float32), dtype)
+
+
+def float32_out(base, dim, seq_len, dtype):  # right numbers, never cast
+    return fixed(base, dim, seq_len, torch.float32)
+
+
+def test_fixed_rebuild():
+    def stub(base, dim, seq_len, dtype):
+        raise NotImplementedError
+
+    assert check_fixed_rebuild(stub, quiet=True).status == NOT_ATTEMPTED
+    assert check_fixed_rebuild(fixed, quiet=True).status == CORRECT
+    assert check_fixed_rebuild(fixed_in_float64, quiet=True).correct
+    for wrong, says in [(unfixed, "values differ"), (positions_only, "values differ"), (float32_out, "dtype")]:
+        r = check_fixed_rebuild(wrong, quiet=True)
+        assert r.status == WRONG and says in r.message and "Hint" in r.message, (wrong.__name__, r.message)
+    r = check_fixed_rebuild(lambda *a: fixed(*a)[0], quiet=True)  # cos only
+    assert r.status == WRONG and "(cos, sin)" in r.message

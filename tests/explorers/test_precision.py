@@ -56,6 +56,17 @@ def test_numbers_at_2048_and_131072():
     assert 1e-3 < ro["float32 max angle error"] < 1e-2
 
 
+@pytest.mark.parametrize("seq_len", [1, 2048, 32768, 65536, 131072])
+def test_bf16_rounding_reference(seq_len):
+    # the readout's ratio is the float32 error over 2^-9 (lesson 08): below 1 up to 32768 on the samples
+    ro = PrecisionExplorer.readout_values(PrecisionExplorer.compute(seq_len=seq_len))
+    assert ro["float32 error / bf16 rounding"] == pytest.approx(ro["float32 max angle error"] * 512, rel=1e-12)
+    if seq_len <= 32768:
+        assert ro["float32 error / bf16 rounding"] < 1
+    if seq_len == 131072:
+        assert ro["float32 error / bf16 rounding"] > 1
+
+
 def test_every_slider_move_changes_picture_and_readout():
     e = PrecisionExplorer()
     assert set(e.controls) == {"seq_len"}
