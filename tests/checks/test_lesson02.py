@@ -1,32 +1,26 @@
+import numpy as np
 import pytest
 import torch
 
 import rope_course as rc
-from rope_course.checks import NOT_ATTEMPTED
+from rope_course.checks import NOT_ATTEMPTED, WRONG
 from rope_course.checks.lesson02 import (
-    check_rebuild_pattern,
+    FAILURE_OPTIONS,
+    FAILURE_SITUATIONS,
+    check_failing_expression,
+    check_inferred_rows,
+    check_returned_bytes,
     check_slice_and_cast,
-    check_will_rebuild,
+    failure_site,
+    forward_inferring_seq_len,
     observe_rebuilds,
-    rebuild_pattern_reference,
     shares_storage,
     slice_and_cast_reference,
-    will_rebuild_reference,
 )
 
 
 def stub(*args):
     raise NotImplementedError
-
-
-def simulated_pattern(seq_lens, start=None, strict=True):
-    cached, out = start, []
-    for l in seq_lens:
-        rebuilt = cached is None or (l > cached if strict else l >= cached)
-        if rebuilt:
-            cached = l
-        out.append(rebuilt)
-    return out
 
 
 def test_shares_storage():
@@ -45,34 +39,108 @@ def test_observe_rebuilds_matches_the_rule_and_restores_the_module():
     assert observe_rebuilds(dyn, [20, 3, 21]) == [True, False, True]
 
 
-def test_references_agree_with_each_other():
-    for lens in ([4, 4, 4], [16, 8, 16, 17], [5, 6, 7, 8], [20, 3, 21], [1, 100, 50, 101]):
-        assert rebuild_pattern_reference(lens) == simulated_pattern(lens)
-    t = torch.randn(5, 4)
-    out = slice_and_cast_reference(t, 3, torch.float32)
-    assert shares_storage(out, t) and out.shape == (3, 4)
-    assert will_rebuild_reference(None, 1) and not will_rebuild_reference(8, 8) and will_rebuild_reference(8, 9)
+def test_failure_site_names_upstreams_expression_for_each_class():
+    """The issue-11 facts: standard fresh fails in arange, dynamic fresh at its own `>` with L,
+    after an earlier call both at the forward's `>` with the cached length."""
+    message, chain, line = failure_site(rc.RotaryEmbedding(64))
+    assert message.startswith("TypeError: arange()") and chain[:2] == ["forward", "_set_cos_sin_cache"]
+    assert "torch.arange(seq_len" in line
+    message, chain, line = failure_site(rc.DynamicNTKScalingRotaryEmbedding(64))
+    assert message == "TypeError: '>' not supported between instances of 'NoneType' and 'int'"
+    assert chain == ["forward", "_set_cos_sin_cache"] and line == "if seq_len > self.max_position_embeddings:"
+    for cls in (rc.RotaryEmbedding, rc.DynamicNTKScalingRotaryEmbedding):
+        module = cls(64)
+        module(torch.zeros(1), seq_len=10)
+        _, chain, line = failure_site(module)
+        assert chain == ["forward"] and "seq_len > self.max_seq_len_cached" in line
+    with rc.upstream_errors():
+        assert failure_site(rc.RotaryEmbedding(64)) is not None  # nesting the switch changes nothing
+    with pytest.raises(ValueError, match="seq_len is required"):
+        rc.RotaryEmbedding(64)(torch.zeros(1))  # and the guard is back on afterwards
 
 
-@pytest.mark.parametrize("check", [check_will_rebuild, check_slice_and_cast, check_rebuild_pattern])
-def test_stub_is_not_attempted(check):
-    result = check(stub, quiet=True)
+def test_situations_are_the_ones_the_exercise_describes():
+    assert len(FAILURE_SITUATIONS) == 4 and set(FAILURE_OPTIONS) == {"A", "B", "C", "D"}
+    linear = FAILURE_SITUATIONS[0][1]()
+    assert isinstance(linear, rc.LinearScalingRotaryEmbedding) and linear.max_seq_len_cached is None
+    yarn_used = FAILURE_SITUATIONS[2][1]()
+    assert isinstance(yarn_used, rc.YarnRotaryEmbedding) and yarn_used.max_seq_len_cached == 100
+    dynamic = FAILURE_SITUATIONS[3][1]()
+    assert dynamic.max_seq_len_cached is None  # the failed call left the module as it was
+
+
+@pytest.mark.parametrize("check", [check_failing_expression, check_returned_bytes, check_inferred_rows])
+def test_unanswered_is_not_attempted(check):
+    result = check(..., quiet=True)
     assert result.status == NOT_ATTEMPTED and not result.correct
 
 
-def test_will_rebuild_accepts_solution():
-    assert check_will_rebuild(lambda c, l: c is None or l > c, quiet=True).correct
+# --- exercise 1 -------------------------------------------------------------------------------
+@pytest.mark.parametrize("answer", [("A", "A", "B", "C"), ["a", "a", "b", "c"], (" A", "A ", "b", "C")])
+def test_failing_expression_accepts_the_answer(answer):
+    assert check_failing_expression(answer, quiet=True).correct
 
 
-@pytest.mark.parametrize("wrong,case", [
-    (lambda c, l: c is None or l >= c, "max_seq_len_cached=8, seq_len=8 (same length)"),   # not strict
-    (lambda c, l: l > c, "max_seq_len_cached=None (fresh module), seq_len=16"),           # None forgotten (raises)
-    (lambda c, l: c is None and l > 16 or c is not None and l > c, "max_seq_len_cached=None (fresh module), seq_len=16"),  # init cache kept
-    (lambda c, l: l > 2048, "max_seq_len_cached=None (fresh module), seq_len=16"),        # compares with L
+@pytest.mark.parametrize("answer,why", [
+    (("A", "A", "B", "B"), "item 3"),   # thinks the failed call left a cached length behind
+    (("A", "A", "A", "C"), "item 2"),   # thinks YaRN's builder runs again after a call
+    (("C", "A", "B", "C"), "item 0"),   # thinks every scaled class compares with L
+    (("A", "A", "B"), "expected 4 items"),
+    ("AABC", "expected a tuple"),
 ])
-def test_will_rebuild_rejects_typical_mistakes(wrong, case):
-    result = check_will_rebuild(wrong, quiet=True)
-    assert result.status == "wrong" and case in result.message
+def test_failing_expression_rejects_typical_mistakes(answer, why):
+    result = check_failing_expression(answer, quiet=True)
+    assert result.status == WRONG and why in result.message and "Hint:" in result.message
+
+
+# --- exercise 2 -------------------------------------------------------------------------------
+def test_returned_bytes_accepts_the_derivation():
+    one_copy = 2 * 4096 * 64 * 2  # two tables, 4096 rows x 64, bfloat16 = 2 bytes
+    assert check_returned_bytes((one_copy, 0, 0), quiet=True).correct
+    assert check_returned_bytes([np.int64(one_copy), torch.tensor(0), 0.0], quiet=True).correct
+
+
+@pytest.mark.parametrize("answer", [
+    (1048576, 0, 2 * 10000 * 64 * 2),   # thinks a bfloat16 x always gets a copy
+    (524288, 0, 0),                      # one table only
+    (2 * 4096 * 64 * 4, 0, 0),           # the cache's float32 size instead of the copy's bfloat16
+    (1048576, 2 * 4096 * 64 * 4, 0),     # thinks the slice copies too
+    (1048576.5, 0, 0),
+])
+def test_returned_bytes_rejects_typical_mistakes(answer):
+    result = check_returned_bytes(answer, quiet=True)
+    assert result.status == WRONG and "Hint:" in result.message
+
+
+# --- exercise 3 -------------------------------------------------------------------------------
+def test_forward_inferring_seq_len_is_the_series_fix():
+    rope = rc.RotaryEmbedding(64)
+    cos, _ = forward_inferring_seq_len(rope, torch.zeros(2, 4, 7, 16))
+    assert cos.shape == (7, 64)
+    cos, _ = forward_inferring_seq_len(rope, torch.zeros(2, 4, 7, 16), seq_len=20)
+    assert cos.shape == (20, 64)
+
+
+def test_inferred_rows_accepts_the_prediction():
+    assert check_inferred_rows((1, 101), quiet=True).correct
+    assert check_inferred_rows([np.int32(1), 101.0], quiet=True).correct
+
+
+@pytest.mark.parametrize("answer", [(101, 101), (1, 100), (128, 101), (100, 101)])
+def test_inferred_rows_rejects_typical_mistakes(answer):
+    result = check_inferred_rows(answer, quiet=True)
+    assert result.status == WRONG and "Hint:" in result.message
+
+
+def test_answer_checkers_never_show_the_expected_value():
+    for check, wrong, secret in ((check_returned_bytes, (1, 2, 3), "1048576"), (check_inferred_rows, (5, 5), "101"),
+                                 (check_failing_expression, ("D", "D", "D", "D"), "'C'")):
+        assert secret not in check(wrong, quiet=True).message
+
+
+# --- exercise 4 -------------------------------------------------------------------------------
+def test_slice_and_cast_stub_is_not_attempted():
+    assert check_slice_and_cast(stub, quiet=True).status == NOT_ATTEMPTED
 
 
 def test_slice_and_cast_accepts_solution():
@@ -84,24 +152,18 @@ def test_slice_and_cast_accepts_solution():
     (lambda t, l, d: t[:l].clone().to(d), "float32 table, seq_len=3, dtype=float32 (no cast)", "shares storage"),
     (lambda t, l, d: t[:l], "float32 table, seq_len=2, dtype=bfloat16 (cast)", "values"),
     (lambda t, l, d: t[-l:].to(d), "float32 table, seq_len=3, dtype=float32 (no cast)", "values"),
-    (lambda t, l, d: t[:l + 1].to(d), "float32 table, seq_len=3, dtype=float32 (no cast)", "values"),
+    (lambda t, l, d: t[:l + 1].to(d), "float32 table, seq_len=3, dtype=float32 (no cast)", "the shape is (4, 4)"),
     (lambda t, l, d: t.to(d)[:l] if t.dtype != d else t[:l].clone(), "float32 table, seq_len=3", "shares storage"),
+    (lambda t, l, d: t[:l].tolist(), "float32 table, seq_len=3", "expected a tensor, got list"),
 ])
 def test_slice_and_cast_rejects_typical_mistakes(wrong, case, what):
     result = check_slice_and_cast(wrong, quiet=True)
     assert result.status == "wrong" and case in result.message and what in result.message
+    assert "Hint:" in result.message
 
 
-def test_rebuild_pattern_accepts_solution():
-    assert check_rebuild_pattern(simulated_pattern, quiet=True).correct
-
-
-@pytest.mark.parametrize("wrong,case", [
-    (lambda lens: simulated_pattern(lens, start=16), "seq_lens [4, 4, 4] (fresh module, L = 16)"),   # init cache used
-    (lambda lens: simulated_pattern(lens, strict=False), "seq_lens [4, 4, 4] (fresh module, L = 16)"),  # >=
-    (lambda lens: [l > 16 for l in lens], "seq_lens [4, 4, 4] (fresh module, L = 16)"),             # only past L
-    (lambda lens: [True] + [False] * (len(lens) - 1), "seq_lens [16, 8, 16, 17]"),                   # only the first
-])
-def test_rebuild_pattern_rejects_typical_mistakes(wrong, case):
-    result = check_rebuild_pattern(wrong, quiet=True)
-    assert result.status == "wrong" and case in result.message
+def test_slice_and_cast_reference_is_a_view_when_no_cast_is_needed():
+    t = torch.randn(5, 4)
+    out = slice_and_cast_reference(t, 3, torch.float32)
+    assert shares_storage(out, t) and out.shape == (3, 4)
+    assert not shares_storage(slice_and_cast_reference(t, 3, torch.bfloat16), t)
