@@ -3,8 +3,8 @@
 #
 # Lessons 01-05 built the cos/sin tables. Here they meet attention: a query and a key are both
 # rotated, and their dot product is what the softmax sees. The seed lesson (4.3.3, "In
-# Attention") says the *dynamic base makes long-seq attention similar to short-seq trained*.
-# We turn that sentence into numbers.
+# Attention", [seed-4-3-3](../SOURCES.md#seed-4-3-3)) says the *dynamic base makes long-seq
+# attention similar to short-seq trained*. We turn that sentence into numbers.
 #
 # **Learning goals**
 #
@@ -13,22 +13,35 @@
 # 2. Plot a score against distance inside the trained window `L`, under plain extrapolation past
 #    it, and under dynamic NTK.
 # 3. For each frequency pair, compare the largest angle a long window reaches with the largest
-#    angle the training window reached; count the pairs that leave their trained range with no
-#    scaling and with dynamic NTK, and say exactly when the lowest pair stays inside.
-# 4. State what the seed's sentence does and does not mean, with the numbers.
+#    angle the training window reached. The pairs that never completed a turn in training leave
+#    their range under dynamic NTK too, by more the longer the window; say when none do.
+# 4. See where the other pairs' new angles fall: between the L angles they met in training, which
+#    is what Resonance RoPE rounds away.
+# 5. State what the seed's sentence does and does not mean, with the numbers.
 #
 # Notation as before: D = dim, b = base, L = `max_position_embeddings`, s = `scaling_factor`,
 # l = sequence length, a(l) = 1 + s(l/L - 1), θ_i = b^(-2i/D).
 
 # %%
 import inspect
+import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 import rope_course as rc
-from rope_course.attention import angle_ranges, inv_freq64, ones_score, rope_score
+from rope_course.attention import (
+    angle_ranges,
+    distance_to_trained_angles,
+    first_never_turned_pair,
+    inv_freq64,
+    ones_score,
+    resonance_inv_freq,
+    rope_score,
+    s_min,
+)
+from rope_course.explorers import style
 
 torch.manual_seed(0)
 D, BASE, L = 64, 10000.0, 4096   # DeepSeek-V3's rope width and base; a 4096-token trained window
@@ -37,17 +50,19 @@ print("D =", D, " base =", BASE, " L =", L)
 # %% [markdown]
 # ## 1. The rotation inside attention
 #
-# DeepSeek's `apply_rotary_pos_emb` (upstream-rope-facts §1.4) de-interleaves q and k and then
-# turns each original adjacent pair (x_{2i}, x_{2i+1}) at position p by the angle p·θ_i. A
-# rotation matrix R(φ) satisfies R(α)ᵀR(β) = R(β - α), so for a query at m and a key at n
+# DeepSeek's `apply_rotary_pos_emb` de-interleaves q and k and then turns each original adjacent
+# pair (x_{2i}, x_{2i+1}) at position p by the angle p·θ_i
+# ([upstream-apply-rotary](../SOURCES.md#upstream-apply-rotary)). A rotation matrix R(φ)
+# satisfies R(α)ᵀR(β) = R(β - α), so for a query at m and a key at n
 #
 # q_m · k_n = Σ_i q_iᵀ R(m θ_i)ᵀ R(n θ_i) k_i = Σ_i q_iᵀ R(-(m - n) θ_i) k_i
 #
 # = Σ_i (q_i · k_i) cos((m - n) θ_i) + (q_i × k_i) sin((m - n) θ_i),
 #
 # with q_i · k_i = q_{2i} k_{2i} + q_{2i+1} k_{2i+1} and q_i × k_i = q_{2i} k_{2i+1} - q_{2i+1} k_{2i}.
-# Only the distance d = m - n appears. First the numbers: rotate one random q and k with the
-# package's table at three (m, n) with the same distance 7.
+# Only the distance d = m - n appears ([paper-roformer](../SOURCES.md#paper-roformer)). First the
+# numbers: rotate one random q and k with the package's table at three (m, n) with the same
+# distance 7.
 
 # %%
 rotary = rc.RotaryEmbedding(D, max_position_embeddings=L, base=BASE)
@@ -133,21 +148,23 @@ print(f"largest |dynamic - standard| for d <= 32:       {short_gap:.4f}")
 assert round(min_trained, 3) == -0.244 and round(min_plain, 3) == -0.388 and round(min_dyn, 3) == -0.340
 assert round(short_gap, 3) == 0.093
 
-fig, (ax_std, ax_dyn) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=80, sharey=True)
-ax_std.plot(d[inside], S_std[inside], color="k", lw=0.8, label="trained window (d < L)")
-ax_std.plot(d[~inside], S_std[~inside], color="tab:red", lw=0.8, alpha=0.7, label="plain extrapolation (d >= L)")
-ax_std.set_title("standard RoPE", fontsize=10)
-ax_dyn.plot(d, S_dyn, color="tab:blue", lw=0.8, label="dynamic NTK, l = 4L, s = 1")
-ax_dyn.set_title("dynamic NTK at l = 4L", fontsize=10)
-for ax in (ax_std, ax_dyn):
-    ax.axhline(min_trained, color="k", ls=":", lw=1)
-    ax.axvline(L, color="gray", ls="--", lw=1)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("distance d = m - n (log); dashed: L")
-    ax.legend(fontsize=8, loc="lower left")
-ax_std.set_ylabel("S(d) = ones score / D")
-fig.tight_layout()
-plt.show()
+with style.context():
+    fig, (ax_std, ax_dyn) = plt.subplots(1, 2, figsize=style.figsize(3.8), sharey=True)
+    ax_std.plot(d[inside], S_std[inside], color=style.PLAIN, lw=0.8, label="trained window (d < L)")
+    ax_std.plot(d[~inside], S_std[~inside], color=style.BEYOND, lw=0.8, label="plain extrapolation (d ≥ L)")
+    ax_dyn.plot(d, S_dyn, color=style.DYNAMIC, lw=0.8, label="dynamic NTK (l = 4L, s = 1)")
+    for ax, title in ((ax_std, "standard RoPE"), (ax_dyn, "dynamic NTK")):
+        first = ax is ax_std
+        ax.axhline(min_trained, color=style.REFERENCE, ls=":", lw=1.5,
+                   label="lowest trained S(d)" if first else "_nolegend_")
+        ax.axvline(L, color=style.REFERENCE, ls="--", lw=1.2, label="_nolegend_" if first else "d = L = 4096")
+        ax.set_xscale("log", base=2)
+        style.plain_ticks(ax.xaxis, [1, 16, 256, 4096])
+        ax.set_xlabel(f"distance d = m - n (log scale, to 4L); {title}")
+        style.legend(ax, ncols=2 if first else 1)
+    ax_std.set_ylabel("S(d) = ones score / D")
+    fig.tight_layout()
+    plt.show()
 
 # %% [markdown]
 # What the curves say:
@@ -155,23 +172,43 @@ plt.show()
 # * Past L, plain extrapolation produces scores the model never met: S(d) drops to -0.388
 #   against a trained minimum of -0.244 (dotted line). The distances themselves are new too.
 # * Dynamic NTK stretches the slow part of the curve (the low-frequency pairs turn more slowly),
-#   but it does **not** map the long window onto the trained one: its minimum, -0.340, is still
-#   below the trained minimum, and distances ≥ L still occur.
+#   but it does **not** map the long window onto the trained one: distances ≥ L still occur,
+#   and at this setting its minimum, -0.340, is below the trained minimum.
 # * It also changes short distances: for d ≤ 32 the dynamic curve differs from the standard one by
 #   up to 0.093. Only pair 0 (θ_0 = 1 rad/token) is exactly unchanged; pair i's frequency is
 #   multiplied by a^(-2i/(D-2)) (lesson 04), which is already 0.96 for i = 1 at a = 4.
 #
-# One curve for one structured q and k is an illustration. The per-pair angle count below is
-# the precise statement.
+# The minimum depends on s and l; over the explorer's range:
+
+# %%
+print("lowest S(d) under dynamic NTK (trained minimum -0.244)")
+print("      l    s=1     s=2     s=4     s=8    s=16")
+lowest = {}
+for factor in (2, 4, 8):
+    l_ = factor * L
+    row = [ones_score(inv_freq64(rc.dynamic_ntk_base(BASE, D, l_, L, s_), D), np.arange(1, l_)).min()
+           for s_ in (1, 2, 4, 8, 16)]
+    lowest[factor] = row
+    print(f"{l_:7d} " + " ".join(f"{v:+.3f}" for v in row))
+assert all(lowest[f][0] < min_trained for f in lowest)                       # s = 1: below at every l
+assert all(v > min_trained for f in lowest for v in lowest[f][2:])             # s >= 4: above
+assert [lowest[f][1] < min_trained for f in (2, 4, 8)] == [False, True, False]  # s = 2: only at 4L, by a hair
+
+# %% [markdown]
+# So with s = 1 the curve goes below anything the trained window produced at every length here;
+# with s ≥ 4 it stays above. One curve for one structured q and k is an illustration, though.
+# The per-pair angle count below is the precise statement.
 #
 # ## 3. Per pair: the largest angle against the trained one
 #
 # Positions run 0 … l-1, so in a window of length l pair i reaches angles up to (l - 1)θ_i, and
 # in training it reached (L - 1)θ_i. Two kinds of pairs:
 #
-# * **Pairs that turned at least once in training**, (L - 1)θ_i ≥ 2π. They have met every angle
-#   modulo 2π; a longer window gives them no new angle on their own.
-# * **Pairs that never completed a turn** in training. For them a larger angle is genuinely new.
+# * **Pairs that turned at least once in training**, (L - 1)θ_i ≥ 2π. Their trained angles
+#   p·θ_i (mod 2π), p = 0 … L-1, lie all around the circle, never more than θ_i apart. A longer
+#   window cannot take them out of their range; section 4 shows where their new angles fall.
+# * **Pairs that never completed a turn** in training. They met only the arc from 0 to
+#   (L - 1)θ_i; a larger angle is genuinely new.
 #
 # With θ'_i = b'^(-2i/D) and b' = b·a^(D/(D-2)) (lesson 04), θ'_i/θ_i = a^(-2i/(D-2)), so the
 # ratio of largest angles is
@@ -184,76 +221,160 @@ plt.show()
 
 # %%
 r = angle_ranges(D, BASE, 2 * L, L, 1.0)
-uncycled = np.flatnonzero(~r["cycled"])
-print(f"pairs that made less than one turn in training: {uncycled.min()}..{uncycled.max()} "
-      f"({r['n_uncycled']} pairs); pair {uncycled.min()} reached {r['trained_max'][uncycled.min()]:.3f} rad, "
-      f"pair {uncycled.min() - 1} reached {r['trained_max'][uncycled.min() - 1]:.3f} rad")
+never = np.flatnonzero(~r["cycled"])
+i_star = first_never_turned_pair(D, BASE, L)
+print(f"pairs that made less than one turn in training: {never.min()}..{never.max()} "
+      f"({r['n_uncycled']} pairs); pair {i_star} reached {r['trained_max'][i_star]:.3f} rad, "
+      f"pair {i_star - 1} reached {r['trained_max'][i_star - 1]:.3f} rad")
 print(f"l = 2L, s = 1: new base {r['new_base']:.1f}")
 print("  pair  trained max  no scaling  dynamic NTK   (ratios to the trained max)")
-for i in [0, 1, 16, 22, 23, 24, 28, 31]:
-    print(f"  {i:4d}  {r['trained_max'][i]:11.4f}  {r['plain_ratio'][i]:10.4f}  {r['dynamic_ratio'][i]:11.6f}")
-print(f"uncycled pairs beyond their trained max: no scaling {r['n_beyond_plain']}, "
-      f"dynamic NTK {r['n_beyond_dynamic']}; worst dynamic ratio {r['worst_dynamic_ratio']:.4f} (pair {uncycled.min()})")
-assert list(uncycled) == list(range(23, 32))
+for i in [0, 1, 16, 22, 23, 24, 26, 28, 30]:
+    print(f"  {i:4d}  {r['trained_max'][i]:11.4f}  {r['plain_ratio'][i]:10.4f}  {r['dynamic_ratio'][i]:11.4f}")
+print(f"never-turned pairs beyond their trained max: no scaling {r['n_beyond_plain']}, "
+      f"dynamic NTK {r['n_beyond_dynamic']}; worst dynamic ratio {r['worst_dynamic_ratio']:.4f} (pair {i_star})")
+assert list(never) == list(range(23, 32)) and i_star == 23
 assert r["n_beyond_plain"] == 9 and r["n_beyond_dynamic"] == 9
 assert round(r["worst_dynamic_ratio"], 3) == 1.196
 assert r["dynamic_ratio"][0] == r["plain_ratio"][0]          # pair 0 never changes
 
 # %% [markdown]
-# At twice the trained length with s = 1, dynamic NTK leaves **all nine** never-turned pairs
-# (23-31) beyond their trained range: pair 23 by 19.6 %, the lowest pair by a hair. Without
-# scaling the same nine pairs go to twice their range.
+# At twice the trained length with s = 1, dynamic NTK leaves **the never-turned pairs beyond
+# their trained range**: pair 23 by 19.6 %, pair 24 by 17 %, and so on down the band. Without
+# scaling the same nine pairs go to twice their range. Dynamic NTK pulls them back part of the
+# way, not inside.
 #
-# **When does the lowest pair stay inside?** At i = D/2 - 1 the exponent is -1, so
-# r_last = (l - 1)/((L - 1)·a). Writing a = 1 + s(l - L)/L and (l - 1)/(L - 1) = 1 + (l - L)/(L - 1):
-#
-# r_last ≤ 1  ⇔  s(l - L)/L ≥ (l - L)/(L - 1)  ⇔  **s ≥ L/(L - 1)**   (for every l > L).
-#
-# So with s = 1 the lowest pair overshoots, by the factor (l - 1)L/((L - 1)l) < L/(L - 1)
-# (at most 1.000244 for L = 4096); any s ≥ L/(L - 1) keeps it inside at every length.
+# And it gets worse with length. The worst ratio and the number of never-turned pairs beyond
+# their range, over the explorer's range of s:
 
 # %%
-for l_ in [L + 1, 2 * L, 8 * L, 32 * L]:
-    over = angle_ranges(D, BASE, l_, L, 1.0)["dynamic_ratio"][-1]
-    assert np.isclose(over, (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0) and over > 1
-    s_edge = L / (L - 1)
-    inside_at_edge = angle_ranges(D, BASE, l_, L, s_edge)["dynamic_ratio"][-1]
-    just_below = angle_ranges(D, BASE, l_, L, 1 + 0.5 / (L - 1))["dynamic_ratio"][-1]
-    assert inside_at_edge <= 1 + 1e-12 and just_below > 1
-    print(f"l = {l_:6d}: lowest pair ratio with s = 1: {over:.7f};  with s = L/(L-1): {inside_at_edge:.7f}")
-print(f"L/(L-1) = {L / (L - 1):.6f}")
+factors, s_values = (2, 4, 8, 32), (1.0, 2.0, 4.0, 8.0, 16.0)
+grid = {(f, s_): angle_ranges(D, BASE, f * L, L, s_) for f in factors for s_ in s_values}
+print("worst never-turned ratio (pairs beyond)")
+print("      l " + "".join(f"{'s = ' + format(s_, 'g'):>14}" for s_ in s_values))
+for f in factors:
+    cells = [f"{grid[f, s_]['worst_dynamic_ratio']:8.3f} ({grid[f, s_]['n_beyond_dynamic']})" for s_ in s_values]
+    print(f"{f * L:7d} " + "".join(f"{c:>14}" for c in cells))
+worst_s1 = [grid[f, 1.0]["worst_dynamic_ratio"] for f in factors]
+assert [round(v, 3) for v in worst_s1] == [1.196, 1.430, 1.711, 2.446]
+assert all(grid[f, 1.0]["n_beyond_dynamic"] == 9 for f in factors)
+for s_ in s_values:   # from 4L on, the worst ratio grows with l at every s
+    assert all(grid[a, s_]["worst_dynamic_ratio"] < grid[b, s_]["worst_dynamic_ratio"]
+               for a, b in ((4, 8), (8, 32)))
+assert [grid[f, 2.0]["n_beyond_dynamic"] > 0 for f in factors] == [False, False, True, True]
 
 # %% [markdown]
-# **And all never-turned pairs?** The largest ratio among them is at the smallest such index
-# i* = 23, so all stay inside exactly when a ≥ ((l - 1)/(L - 1))^((D - 2)/(2 i*)), that is
+# At s = 1 the worst ratio climbs from ×1.196 at 2L to ×1.43 at 4L, ×1.71 at 8L and ×2.45 at
+# 32L. A larger s pushes the problem to longer windows but does not remove it: at s = 2 the
+# never-turned pairs are inside at 2L and 4L and beyond their range from 8L on. At a fixed s the
+# worst ratio grows without bound (exercise 1 asks how fast).
+#
+# One pair is the exception: the slowest, i = D/2 - 1, whose frequency dynamic NTK divides by
+# exactly a (lesson 04's boundary condition). At s = 1 its ratio is (l - 1)L/((L - 1)l), above 1
+# only by the offset between "positions 0 … l-1" and "length l": 1.00012 at 2L, 1.00024 at 32L,
+# about 1e-4 rad (exercise 3 finds the factor that removes even that). It is the pairs between
+# i* = 23 and the slowest that carry the effect.
+
+# %%
+for f in factors:
+    l_ = f * L
+    lowest_pair = grid[f, 1.0]["dynamic_ratio"][-1]
+    assert np.isclose(lowest_pair, (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0)
+    print(f"l = {l_:6d}, s = 1: slowest pair {lowest_pair:.6f},  pair 24 {grid[f, 1.0]['dynamic_ratio'][24]:.4f}")
+
+# %% [markdown]
+# **When are all never-turned pairs inside?** The largest ratio among them is at the smallest
+# such index, i* = 23, so all stay inside exactly when a ≥ ((l - 1)/(L - 1))^((D - 2)/(2 i*)),
+# that is
 #
 # s ≥ s_min(l) = (((l - 1)/(L - 1))^((D-2)/(2 i*)) - 1) / (l/L - 1).
 #
-# This is the YaRN paper's remark on NTK-aware scaling (§3.1; facts §6.1) made exact: some
-# dimensions are pushed slightly "out-of-bound", so the factor must be set higher than the
-# length ratio.
+# This is the YaRN paper's remark on NTK-aware scaling
+# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)) made exact: some dimensions are pushed
+# slightly "out-of-bound", so the factor must be set higher than the length ratio. The package's
+# `rc.attention.s_min(seq_len, max_position_embeddings, dim, base)` is this formula; the table
+# checks it against `angle_ranges`, which knows nothing of it. Lesson 10 puts the prediction to
+# a trained model.
 
 # %%
-i_star = 23
 print("   l     s_min(l)   beyond at s_min   beyond just below")
 s_mins = {}
-for l_ in [2 * L, 4 * L, 8 * L, 32 * L]:
-    s_min = (((l_ - 1) / (L - 1)) ** ((D - 2) / (2 * i_star)) - 1) / (l_ / L - 1)
-    at = angle_ranges(D, BASE, l_, L, s_min * (1 + 1e-9))["n_beyond_dynamic"]
-    below = angle_ranges(D, BASE, l_, L, s_min * (1 - 1e-6))["n_beyond_dynamic"]
-    s_mins[l_] = s_min
-    print(f"{l_:6d}   {s_min:8.4f}   {at:15d}   {below:17d}")
+for f in factors:
+    l_ = f * L
+    s_mins[f] = s_min(l_, L, D, BASE)
+    at = angle_ranges(D, BASE, l_, L, s_mins[f] * (1 + 1e-9))["n_beyond_dynamic"]
+    below = angle_ranges(D, BASE, l_, L, s_mins[f] * (1 - 1e-6))["n_beyond_dynamic"]
+    print(f"{l_:6d}   {s_mins[f]:8.4f}   {at:15d}   {below:17d}")
     assert at == 0 and below == 1
-assert round(s_mins[2 * L], 3) == 1.546 and round(s_mins[32 * L], 3) == 3.415
+assert [round(s_mins[f], 3) for f in factors] == [1.546, 1.827, 2.213, 3.415]
 
 # %% [markdown]
-# ## 4. Explorer: angle ranges per pair
+# ## 4. Between the trained angles
 #
-# D = 64, b = 10⁴, L = 4096. Gray: no scaling, (l - 1)/(L - 1) for every pair. Blue: dynamic
-# NTK at `scaling_factor`. The shaded pairs never completed a turn in training; a blue dot above
-# the dashed line in the shaded band is a pair beyond its trained range. The readout counts them.
-# Try `scaling_factor` 1 against 2 at `seq_len` 8192, and watch the worst ratio grow with
-# `seq_len` at s = 1.
+# A pair that turned in training did not meet "every angle". It met L of them, p·θ_i mod 2π for
+# p = 0 … L-1, at most θ_i apart around the circle. A new position's angle is almost never one of
+# them: it falls between two, up to θ_i/2 from the nearest. That is a law (the trained angles
+# leave no gap wider than θ_i), and `distance_to_trained_angles` measures it exactly: per pair,
+# the largest distance (radians, on the circle) from an angle at positions 0 … l-1 to the nearest
+# trained one. The same measure, in the same unit, says how far the never-turned pairs go beyond
+# their arc.
+
+# %%
+turned = r["cycled"]   # pairs 0..22
+print("largest distance to a trained angle (rad), dynamic NTK, s = 1")
+print("      l   pairs that turned   never-turned pairs   slowest pair")
+distances = {}
+for f in (2, 8, 32):
+    l_ = f * L
+    theta_now = inv_freq64(rc.dynamic_ntk_base(BASE, D, l_, L, 1.0), D)
+    dist = distance_to_trained_angles(theta, theta_now, L, l_)
+    distances[f] = dist
+    assert np.all(dist[turned] <= theta[turned] / 2 + 1e-12)          # the law: at most half a step
+    print(f"{l_:7d}   {dist[turned].max():17.4f}   {dist[~turned].max():18.3f}   {dist[-1]:12.1e}")
+assert [round(distances[f][turned].max(), 3) for f in (2, 8, 32)] == [0.026, 0.026, 0.026]
+assert [round(distances[f][~turned].max(), 2) for f in (2, 8, 32)] == [0.69, 1.52, 1.73]
+assert distances[2][-1] < 1e-4
+
+# %% [markdown]
+# Like with like, in radians from the nearest angle met in training:
+#
+# * the never-turned pairs are up to **0.69 rad** away at 2L, 1.52 at 8L, 1.73 at 32L: beyond
+#   their arc, where nothing was trained;
+# * the pairs that turned stay within **0.026 rad** of a trained angle at every length: new
+#   positions interpolate between angles the model met;
+# * the slowest pair's one-position overshoot is below 1e-4 rad.
+#
+# Those 0.026 rad are what **Resonance RoPE**
+# ([paper-resonance-rope](../SOURCES.md#paper-resonance-rope)) removes: it rounds every
+# wavelength 2π/θ_i to an integer λ, so that the angle at position p is the angle at p mod λ.
+# For the pairs whose rounded wavelength is at most L, every later position then repeats an
+# angle met in training exactly. The frequencies move by a few percent, so a model has to be
+# trained (or fine-tuned) with them; the paper combines the rounding with YaRN, which handles
+# the never-turned pairs that rounding cannot help (their wavelengths exceed L).
+
+# %%
+theta_res = resonance_inv_freq(BASE, D)
+wavelengths = 2 * math.pi / theta_res
+repeats = wavelengths <= L - 1
+dist_res = distance_to_trained_angles(theta_res, theta_res, L, 32 * L)
+dist_std = distance_to_trained_angles(theta, theta, L, 32 * L)
+move = np.abs(theta_res / theta - 1)
+print(f"pairs with an integer wavelength <= L - 1: {np.flatnonzero(repeats).min()}..{np.flatnonzero(repeats).max()}")
+print(f"largest distance to a trained angle up to 32L, those pairs: standard {dist_std[repeats].max():.4f} rad, "
+      f"Resonance {dist_res[repeats].max():.1e} rad")
+print(f"largest change of a frequency by the rounding: {move.max():.1%} (pair {move.argmax()})")
+assert list(np.flatnonzero(repeats)) == list(np.flatnonzero(turned))
+assert dist_res[repeats].max() < 1e-9 and round(dist_std[repeats].max(), 3) == 0.026
+assert round(move.max(), 3) == 0.047
+
+# %% [markdown]
+# ## 5. Explorer: angle ranges per pair
+#
+# D = 64, b = 10⁴, L = 4096. Black squares: no scaling, (l - 1)/(L - 1) for every pair. Blue
+# dots: dynamic NTK at `scaling_factor`. Grey dashed line: the trained range (a ratio of 1). The
+# shaded band holds the pairs that never completed a turn in training; a blue dot above the
+# dashed line inside the band is a pair beyond its trained range, and the readout counts them.
+# The y axis is linear from 0 and follows the data. Try `scaling_factor` 1 against 2 at
+# `seq_len` 8192, then watch the band climb with `seq_len` at any fixed s.
 
 # %%
 from rope_course.explorers.attention import AttentionRangeExplorer
@@ -262,21 +383,32 @@ explorer = AttentionRangeExplorer()
 explorer.show()
 
 # %% [markdown]
-# ## 5. What "long-sequence attention looks like short-sequence training" means
+# ## 6. What "long-sequence attention looks like short-sequence training" means
 #
-# | the seed's sentence suggests | measured here |
-# |---|---|
-# | the long window is mapped back into the trained one | **only the lowest pair**: its largest angle returns to its trained range exactly when s ≥ L/(L-1); with s = 1 it overshoots by (l-1)L/((L-1)l) |
-# | every pair stays in familiar territory | **no**: at l = 2L, s = 1, all 9 never-turned pairs (23-31) exceed their trained range (worst ×1.196; ×1.43 at 4L, ×2.45 at 32L); none do only when s ≥ s_min(l) (1.546 at 2L, 3.415 at 32L) |
-# | nearby tokens are treated as before | **only pair 0 is untouched**; the ones-score changes by up to 0.093 for d ≤ 32 at l = 4L |
-# | the model sees trained distances | **no**: distances L … l-1 still occur; dynamic NTK changes angles, not distances, and S(d) still goes below its trained minimum (-0.340 vs -0.244) |
-# | holds while generating | **no**: with a post-RoPE KV cache every key keeps the base of its own step (lesson 07, HF #25104) |
-# | holds for a short prompt | only on a fresh module: a short call after a long one reuses the long table (lesson 05, HF #25306) |
+# What the seed's sentence suggests, against what this lesson measured (D = 64, b = 10⁴,
+# L = 4096):
 #
-# What remains true: the pairs that already turned in training (0-22 here) meet no angle they
-# have not seen, the highest frequency is unchanged, and the lowest is interpolated, as the
-# boundary condition of lesson 04 demands. Whether the model *behaves* as at short length is an
-# empirical question (lesson 10); the published no-fine-tuning evidence is Qwen-7B's (facts §6.4).
+# * *The long window is mapped back into the trained one.* **No.** At s = 1 the never-turned
+#   pairs (23-31) stay beyond their trained range, by ×1.196 at 2L, ×1.71 at 8L and ×2.45 at
+#   32L, and at any fixed s the excess grows without bound. All of them are inside only for
+#   s ≥ s_min(l) (1.546 at 2L, 3.415 at 32L).
+# * *The other pairs stay in familiar territory.* **Between trained angles.** They cannot leave
+#   their range, but new positions fall between the L angles they met, up to 0.026 rad away
+#   (Resonance RoPE's integer wavelengths make them repeat exactly).
+# * *Nearby tokens are treated as before.* **Only pair 0 is untouched**; the ones-score changes
+#   by up to 0.093 for d ≤ 32 at l = 4L, s = 1.
+# * *The model sees trained distances.* **No**: distances L … l-1 still occur; dynamic NTK
+#   changes angles, not distances.
+# * *It holds while generating.* **No**: with a post-RoPE KV cache every key keeps the base of
+#   its own step (lesson 07, [HF #25104](../SOURCES.md#hf-25104)).
+# * *It holds for a short prompt.* Only on a fresh module: a short call after a long one reuses
+#   the long table (lesson 05, [HF #25306](../SOURCES.md#hf-25306)).
+#
+# What is exactly true: the highest frequency is unchanged, and the slowest pair is interpolated
+# by a, as the boundary condition of lesson 04 demands (up to a one-position offset). Whether the
+# model *behaves* as at short length is an empirical question (lesson 10); published evidence
+# without fine-tuning is Qwen-7B's perplexity with its own dynamic NTK implementation
+# ([qwen-readme](../SOURCES.md#qwen-readme)).
 #
 # ## Summary
 #
@@ -285,51 +417,48 @@ explorer.show()
 # * A pair can leave its trained range only if it made less than one turn in training; for
 #   D = 64, b = 10⁴, L = 4096 those are pairs 23-31.
 # * No scaling pushes all of them out by (l-1)/(L-1). Dynamic NTK divides pair i's ratio by
-#   a^(2i/(D-2)): pair 31 returns inside iff s ≥ L/(L-1), but with s = 1 pairs 23-30 still exceed
-#   (×1.196 at 2L); all stay inside only for s ≥ s_min(l).
-# * "Similar to short-sequence training" is true for the highest and the lowest pair, and false
-#   in between, at short distances, for distances ≥ L, while decoding, and after history.
+#   a^(2i/(D-2)), which is not enough for pairs 23-30: ×1.196 at 2L and ×2.45 at 32L with s = 1,
+#   0.69 to 1.73 rad beyond the trained arc. All stay inside only for s ≥ s_min(l), a factor that
+#   grows with l.
+# * The pairs that did turn met L discrete angles; new positions fall between them, within
+#   θ_i/2 (0.026 rad here). Resonance RoPE rounds wavelengths to integers so they repeat exactly.
+# * "Similar to short-sequence training" is true for the highest and the slowest pair, and false
+#   for the never-turned band, at short distances, for distances ≥ L, while decoding, and after
+#   history.
 #
 # ## Exercises
 #
-# Each cell calls a checker: "not attempted yet" until you replace the `raise`, then "correct" or
-# the first case that is wrong. Solutions: `lessons/solutions/06_attention.ipynb`.
+# Each cell calls a checker: "not attempted yet" until you answer, then "correct" or what is
+# wrong, with a hint. Solutions: `lessons/solutions/06_attention.ipynb`.
 #
-# **Exercise 1.** `score_at_distance(q, k, distance, inv_freq)`: the score q_m·k_n after the
-# rotation for m - n = `distance`, from the closed form of section 1 (q, k: 1-D tensors of length
-# D in the model's interleaved layout; return a float).
+# **Exercise 1 (derive).** At a fixed s the worst never-turned ratio r_{i*}(l) grows like l^k
+# for long l. Take Llama 2's rotary setting, D = 128, b = 10⁴, L = 4096, and give k (a number;
+# first find i* for this D).
 
 # %%
-from rope_course.checks.lesson06 import check_pairs_beyond, check_max_angle_ratios, check_score_at_distance
+from rope_course.checks.lesson06 import check_growth_exponent, check_longest_safe_length, check_slowest_pair_factor
 
-
-def score_at_distance(q, k, distance, inv_freq):
-    raise NotImplementedError
-
-
-result = check_score_at_distance(score_at_distance)
+answer = ...
+result = check_growth_exponent(answer)
 
 # %% [markdown]
-# **Exercise 2.** `max_angle_ratios(dim, base, seq_len, max_position_embeddings, scaling_factor)`:
-# for every pair, the largest angle reached in a window of `seq_len` with the dynamic NTK base,
-# divided by the largest angle reached in the training window (a float64 array of length dim/2).
-# Remember positions start at 0.
+# **Exercise 2 (compute).** With `scaling_factor` 2 (D = 64, b = 10⁴, L = 4096), what is the
+# longest `seq_len` at which no never-turned pair exceeds its trained range? One integer; the
+# tools of section 3 are enough.
 
 # %%
-def max_angle_ratios(dim, base, seq_len, max_position_embeddings, scaling_factor):
-    raise NotImplementedError
-
-
-result = check_max_angle_ratios(max_angle_ratios)
+answer = ...
+result = check_longest_safe_length(answer)
 
 # %% [markdown]
-# **Exercise 3.** `pairs_beyond(dim, base, seq_len, max_position_embeddings, scaling_factor)`:
-# how many pairs that made less than one full turn in training ((L-1)θ_i < 2π) exceed their
-# trained largest angle under dynamic NTK (an int).
+# **Exercise 3 (derive).** `slowest_pair_factor(max_position_embeddings)`: the smallest
+# `scaling_factor` that keeps the slowest pair (i = D/2 - 1) inside its trained range at *every*
+# `seq_len` > L. Derive it on paper first (does it depend on l? on D?), then return it as a
+# function of L.
 
 # %%
-def pairs_beyond(dim, base, seq_len, max_position_embeddings, scaling_factor):
+def slowest_pair_factor(max_position_embeddings):
     raise NotImplementedError
 
 
-result = check_pairs_beyond(pairs_beyond)
+result = check_slowest_pair_factor(slowest_pair_factor)

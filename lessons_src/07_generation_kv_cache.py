@@ -3,9 +3,10 @@
 #
 # While a model generates, each step feeds one new token and reuses the keys and values of the
 # earlier tokens from a cache. DeepSeek-V3's attention caches the keys **after** rotating them
-# (upstream-rope-facts §1.5, step 5). With a fixed base that is harmless. With dynamic NTK the
-# base changes at every step past L, and the cached keys keep the base of the step that wrote
-# them. This lesson measures what that does, on a tiny attention in the package.
+# ([upstream-attention](../SOURCES.md#upstream-attention)). With a fixed base that is harmless.
+# With dynamic NTK the base changes at every step past L, and the cached keys keep the base of
+# the step that wrote them. This lesson measures what that does, on a tiny attention in the
+# package.
 #
 # **Learning goals**
 #
@@ -13,12 +14,15 @@
 #    `DeepseekV3Attention` does: `cos, sin = rotary(value_states, seq_len=kv_seq_len)` with
 #    kv_seq_len = past + new, then `apply_rotary_pos_emb(q, k, cos, sin, position_ids)`.
 # 2. Print the base at every decoding step past L, and count the table rebuilds (one per call).
-# 3. Read a stale angle back out of the cache.
+# 3. Read a stale angle back out of the cache, and watch every cached key's base and angle error
+#    step by step in the generation inspector.
 # 4. Measure how far token-by-token decoding is from one prefill when keys are cached after RoPE,
-#    and show that caching them before RoPE (YaRN paper §3.3) removes the gap, at a price.
+#    against how far dynamic NTK moves the output at all; show that caching keys before RoPE
+#    ([paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3)) removes the gap, and what that costs.
 #
-# The seed corrected here: lesson 4.3.2's tasks answer "consistent in generation? Yes" (facts
-# §7.2, item 7), and 4.3.3 says "no additional cost" (item 11).
+# The seed corrected here: lesson 4.3.2's tasks answer "For multiple calls, consistent? (Yes,
+# since seq increasing in generation.)" ([seed-4-3-2](../SOURCES.md#seed-4-3-2)), and 4.3.3
+# says "No Additional Cost" ([seed-4-3-3](../SOURCES.md#seed-4-3-3)).
 
 # %%
 import inspect
@@ -27,9 +31,15 @@ import torch
 
 import rope_course as rc
 from rope_course.attention import (
-    KVCache, TinyCausalAttention, causal_attention, decode, make_attention, prefill, prefix_reference,
+    KVCache,
+    TinyCausalAttention,
+    causal_attention,
+    decode,
+    make_attention,
+    prefix_reference,
 )
 
+torch.set_num_threads(1)   # the tensors here are tiny: one thread is the fastest, and the same everywhere
 D, L, S, BASE = 64, 16, 2.0, 10000.0   # rope dims, trained window, scaling factor, base
 PREFILL, STEPS = 16, 8
 torch.manual_seed(0)
@@ -90,10 +100,11 @@ assert torch.equal(post.rotary_emb.inv_freq, rc.inv_freq_for_base(bases[-1], D))
 # %% [markdown]
 # Every call rebuilds the table (the module caches exactly `kv_seq_len` rows, and the next call
 # asks for one more: lesson 03), and every call past L brings a new base b'(l) =
-# b·(s·l/L - (s - 1))^(D/(D-2)): from 11292.8 at l = 17 to 20452.2 at l = 24 (facts §2.4). The
-# new token's q and k are rotated with that base; the keys already in the cache are not touched.
-# So growing one token at a time, which the seed (lesson 4.3.1) calls the best case for this
-# class, is its worst: a full rebuild and a new base at every step (facts §7.2, items 10-11).
+# b·(s·l/L - (s - 1))^(D/(D-2)): from 11292.8 at l = 17 to 20452.2 at l = 24
+# ([upstream-dynamic-cache](../SOURCES.md#upstream-dynamic-cache)). The new token's q and k are
+# rotated with that base; the keys already in the cache are not touched. So growing one token at
+# a time, which the seed (lesson 4.3.1, [seed-4-3-1](../SOURCES.md#seed-4-3-1)) calls the best
+# case for this class, is its worst: a full rebuild and a new base at every step.
 #
 # ## 3. A stale key, read back from the cache
 #
@@ -107,7 +118,7 @@ raw_keys = (hidden @ post.k_proj.T).view(1, -1, 2, D).transpose(1, 2)   # unrota
 raw = rc.deinterleave(raw_keys[0, 0, 16])
 cached = cache_post.keys[0, 0, 16]
 angle_cached = (torch.atan2(cached[63], cached[31]) - torch.atan2(raw[63], raw[31])).item()
-theta_last = lambda b: b ** (-(D - 2) / D)
+theta_last = lambda b: b ** (-(D - 2) / D)  # noqa: E731
 angle_then = 16 * theta_last(bases[1])
 angle_final = 16 * theta_last(bases[-1])
 print(f"angle in the cache (read back):    {angle_cached:.5f}  (float32 atan2, 5 decimals)")
@@ -120,7 +131,7 @@ assert round(angle_then, 6) == 0.001897 and round(angle_final, 6) == 0.001067
 # The cached key carries 0.001897 rad on its lowest pair; a key rotated with the current base
 # would carry 0.001067. Each cached key past L has its own base, so the angle between the newest
 # query and an old key is no longer (m - n)θ_i for one θ_i: it is not a function of the distance
-# alone (facts §2.4). The table of all keys written by decoding steps:
+# alone ([HF #25104](../SOURCES.md#hf-25104)). The table of the keys around L:
 
 # %%
 print(" key  base when cached   lowest-pair angle then   under the final base")
@@ -129,60 +140,113 @@ for p in range(14, PREFILL + STEPS):
     print(f"{p:4d}  {b_then:16.1f}   {p * theta_last(b_then):22.6f}   {p * theta_last(bases[-1]):20.6f}")
 
 # %% [markdown]
-# ## 4. Token by token against one prefill
+# ## 4. The generation inspector
 #
-# A prefill of all 24 tokens rotates every key and query with b'(24). The last token's output
-# should be the same whichever way we got there, if caching were harmless.
+# The same tiny setting (D = 64, b = 10⁴, L = 16), with a prefill of 12 tokens so that the first
+# steps stay inside the window, then one token per step. The `step` slider runs the decode loop
+# that far. Top: every cached key's base, as its height and its colour (black: the original
+# base b; vermillion: an older dynamic base; blue: the base now in force), against the dashed
+# line, the base now in force, which a fresh prefill of the same tokens would use for every key.
+# Bottom: each key's angle error against that fresh prefill, the largest over its 32 pairs of
+# the rotation between the cached key and the consistent one.
+#
+# Watch three things: nothing happens until kv_seq_len passes L (step 5); from then on only the
+# newest key is consistent; and the worst key is the last one rotated with b (position 15),
+# whose error grows at every step. Its numbers are checked against a real cache in
+# `tests/explorers/test_generation.py`.
 
 # %%
-one_shot_post = prefill(make_attention("dynamic", "post", D, L, S, BASE), hidden)
-gap_last = (decoded_post[:, -1] - one_shot_post[:, -1]).abs().max().item()
-print(f"post-RoPE cache: max |decode - prefill| on the last token: {gap_last:.4f}")
-assert round(gap_last, 3) == 0.055 and gap_last > 1e-2
+from rope_course.explorers.generation import GenerationInspector, generation_state
+
+state = generation_state(8, S)
+print(f"step 8: kv_seq_len {state['kv_seq_len']}, base now {state['base_now']:.1f}, "
+      f"{state['distinct_bases']} distinct bases, worst key {state['max_error_key']} "
+      f"({state['max_error']:.3f} rad, pair {state['worst_pair'][state['max_error_key']]})")
+assert [generation_state(step, S)["stale_keys"] for step in (0, 4, 5)] == [0, 0, 16]
+assert state["max_error_key"] == 15 and round(state["max_error"], 3) == 0.243
+
+inspector = GenerationInspector()
+inspector.show()
 
 # %% [markdown]
-# For every earlier token the fair comparison is a fresh one-shot prefill of exactly its prefix
-# (dynamic NTK's own definition: the base of the current length, applied to every position).
-# `prefix_reference` builds that, one fresh module per prefix, so no history leaks in.
+# ## 5. Token by token against one prefill
+#
+# For every token the fair comparison is a fresh one-shot prefill of exactly its prefix (dynamic
+# NTK's own definition: the base of the current length, applied to every position).
+# `prefix_reference` builds that, one fresh module per prefix, so no history leaks in. Two
+# numbers per decoded token, both relative norms of the token's output vector (2 heads × 64):
+#
+# * the **stale-key error**, |decode - prefix prefill| / |prefix prefill|: what caching keys
+#   after RoPE costs;
+# * the **whole dynamic NTK change**, |prefix prefill (dynamic) - prefix prefill (standard)| /
+#   |prefix prefill (standard)|: how far dynamic NTK moves the output at all.
 
 # %%
+def relative_gap(a, b):
+    """Per token: the norm of a - b over the output vector, relative to the norm of b."""
+    return ((a - b).norm(dim=-1) / b.norm(dim=-1))[0]
+
+
 reference = prefix_reference(lambda: make_attention("dynamic", "post", D, L, S, BASE), hidden)
-per_token_post = (decoded_post - reference).abs().amax(dim=(0, 2))
-print("post-RoPE, max |diff| per token position:")
-print("  prefill part (0-15): below 1e-5:", bool(per_token_post[:PREFILL].max() < 1e-5))
-print("  decoded 16-23:      ", " ".join(f"{v:.4f}" for v in per_token_post[PREFILL:].tolist()))
-worst_post = per_token_post.max().item()
-typical = reference[:, PREFILL:].abs().mean().item()
-print(f"worst: {worst_post:.4f};  mean |output component| of the decoded tokens: {typical:.2f}")
-assert per_token_post[:PREFILL].max() < 1e-5
-assert round(worst_post, 3) == 0.158 and round(typical, 2) == 0.33
+standard = prefix_reference(lambda: make_attention("standard", "post", D, L, S, BASE), hidden)
+stale = relative_gap(decoded_post, reference)
+whole = relative_gap(reference, standard)
+print("token   stale-key error   whole dynamic-vs-standard change")
+for t in range(PREFILL, PREFILL + STEPS):
+    print(f"{t:5d}   {stale[t]:15.1%}   {whole[t]:32.1%}")
+print("prefill part (0-15) below 1e-6 for both:", bool(stale[:PREFILL].max() < 1e-6 and whole[:PREFILL].max() < 1e-6))
+decoded = slice(PREFILL, None)
+assert stale[:PREFILL].max() < 1e-6 and whole[:PREFILL].max() < 1e-6
+assert (round(stale[decoded].min().item(), 3), round(stale[decoded].max().item(), 3)) == (0.022, 0.091)
+assert (round(whole[decoded].min().item(), 3), round(whole[decoded].max().item(), 3)) == (0.021, 0.146)
 
 # %% [markdown]
-# Up to L the two agree to float rounding (no base change); from the first step past L on they
-# disagree, by up to 0.158, about half the mean size (0.33) of an output component. This is
-# huggingface/transformers **#25104** ("Inconsistent Rotation Base for Dynamic NTK Scaling RoPE"), and bloc97 had noted it
-# while the scaling was being added in **PR #24653**: only the rotated k is cached, so dynamic
-# scaling is not applied correctly to cached keys; "the correct way would be to cache k_proj
-# before applying the RoPE embeddings".
+# Up to L the two paths agree to float rounding (no base change). Past L, in this setting (D = 64,
+# L = 16, s = 2, two heads with seeded random projections, a prefill of 16 and 8 steps), the
+# stale-key error is 2.2-9.1 % per decoded token, and dynamic NTK itself moves the output by
+# 2.1-14.6 %: **the same order**. A post-RoPE cache does not add a rounding error on top of dynamic
+# NTK; it changes the output about as much as dynamic NTK does. Over the explorer's range of s:
+
+# %%
+print("   s    stale-key error   whole change    median stale / whole")
+ratios = {}
+for s_ in (1.0, 2.0, 4.0, 8.0, 16.0):
+    dec = decode(make_attention("dynamic", "post", D, L, s_, BASE), hidden, PREFILL)
+    ref = prefix_reference(lambda s_=s_: make_attention("dynamic", "post", D, L, s_, BASE), hidden)
+    std = prefix_reference(lambda s_=s_: make_attention("standard", "post", D, L, s_, BASE), hidden)
+    st_, wh_ = relative_gap(dec, ref)[decoded], relative_gap(ref, std)[decoded]
+    ratios[s_] = (st_ / wh_).median().item()
+    print(f"{s_:4g}    {st_.min():5.1%} - {st_.max():5.1%}   {wh_.min():5.1%} - {wh_.max():5.1%}   {ratios[s_]:10.2f}")
+assert all(0.5 < v < 1.5 for v in ratios.values())
+
+# %% [markdown]
+# At every s from 1 to 16 the median ratio of the two is between 0.5 and 1.5: the stale keys cost
+# about as much as the whole change dynamic NTK makes. This is huggingface/transformers
+# [#25104](../SOURCES.md#hf-25104) ("Inconsistent Rotation Base for Dynamic NTK Scaling RoPE"),
+# and bloc97 had noted it while the scaling was being added
+# ([PR #24653](../SOURCES.md#hf-24653)): only the rotated k is cached, so dynamic scaling is not
+# applied correctly to cached keys; the reply quoting him adds that the correct way would be to
+# cache `k_proj` before applying RoPE. How much this costs a *trained* model is what lesson 10
+# measures.
 #
-# ## 5. The fix: cache keys before RoPE
+# ## 6. The fix: cache keys before RoPE
 #
-# The YaRN paper (§3.3) says it plainly: cache the kv-embeddings before applying RoPE, because the
-# rotation of every token changes when the scale changes. `cache_keys="pre"` does that.
+# The YaRN paper ([paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3)) says it plainly: cache the
+# kv-embeddings before applying RoPE, because the rotation of every token changes when the scale
+# changes. `cache_keys="pre"` does that.
 
 # %%
 pre = make_attention("dynamic", "pre", D, L, S, BASE)
 decoded_pre = decode(pre, hidden, PREFILL)
-per_token_pre = (decoded_pre - reference).abs().amax(dim=(0, 2))
-worst_pre = per_token_pre.max().item()
-print("pre-RoPE cache: max |decode - prefix prefill| over all 24 tokens below 1e-5:", worst_pre < 1e-5)
+worst_pre = relative_gap(decoded_pre, reference).max().item()
+print("pre-RoPE cache: largest relative gap to the prefix prefill over all 24 tokens below 1e-6:", worst_pre < 1e-6)
 print("same bases per step as before:", [round(e["base"], 1) for e in pre.log] == [round(b, 1) for b in bases])
-assert worst_pre < 1e-5
+assert worst_pre < 1e-6
 assert [e["base"] for e in pre.log] == bases
 
 # %% [markdown]
-# Token-by-token decoding now equals the one-shot prefill to float tolerance (the remaining
-# ~1e-6 comes from matrix products of different shapes).
+# Token-by-token decoding now equals the one-shot prefill to float32 rounding (a relative gap
+# below 1e-6, from matrix products of different shapes).
 #
 # **With standard RoPE the choice does not matter**: the table never changes, so a key rotated
 # when it was cached is bit-for-bit the key a re-rotation would give.
@@ -196,34 +260,76 @@ print("standard RoPE rebuilds:", sum(e["rebuilt"] for e in std_pre_attn.log), "i
 assert torch.equal(std_post, std_pre)
 
 # %% [markdown]
-# ## 6. The price
+# ## 7. The price
 #
-# Pre-RoPE caching re-rotates every cached key at every step, instead of one new key. Count the
-# key rows rotated while generating from 16 to 24 tokens, and what that becomes at realistic
-# lengths (prefill 4096, generate to 8192):
+# Pre-RoPE caching re-rotates every cached key at every step, instead of rotating each key once.
+# That sounds like a new quadratic cost, but decode attention already reads every cached key at
+# every step: step t computes a score against all t keys and sums all t values. Re-rotating those
+# keys is more elementwise work over the same t rows, so the two grow alike, and the price is a
+# constant factor of the attention, not a new power of the length. How large a factor depends on
+# how much of each cached row is rotary.
+#
+# DeepSeek-V3 is the extreme case. Its multi-head latent attention caches, per token and layer,
+# a 512-number latent plus one 64-dimensional rotary key `k_pe` shared by all 128 heads
+# ([deepseek-v3-inference-mla](../SOURCES.md#deepseek-v3-inference-mla)); the queries are folded
+# into the latent, so each head scores against 576 numbers and sums the 512-number latent. We
+# count, per cached token, per decode step and per layer, a multiply-add as 2 FLOPs and a
+# rotation as 3 FLOPs per element (two multiplies and an add; cos and sin come from the table
+# the module rebuilds at every step anyway, lesson 03). The cache traffic is the numbers read and
+# written per cached token, for a re-rotation done as a separate pass rather than inside the
+# attention kernel. The remote file's own layout
+# ([upstream-attention](../SOURCES.md#upstream-attention)) caches per-head keys, with `k_pe`
+# copied into each of the 128 heads; the second row counts that layout.
 
 # %%
-def rotated_rows(prefill_len, total, mode):
-    if mode == "post":
-        return total                                        # each key once
-    return sum(range(prefill_len, total + 1))               # all keys, every call
-
-
-for p_len, total in [(PREFILL, PREFILL + STEPS), (4096, 8192)]:
-    a, b = rotated_rows(p_len, total, "post"), rotated_rows(p_len, total, "pre")
-    print(f"prefill {p_len}, generate to {total}: post {a} rows, pre {b} rows ({b / a:.0f}x)")
-assert rotated_rows(PREFILL, PREFILL + STEPS, "pre") == 180 and rotated_rows(4096, 8192, "pre") == 25171968
+HEADS, LATENT, ROPE_DIM, NOPE_DIM, V_DIM = 128, 512, 64, 128, 128   # DeepSeek-V3's attention shapes
+layouts = {
+    # per cached token: (attention FLOPs, re-rotation FLOPs, numbers the attention reads, numbers re-rotated)
+    "latent cache (DeepSeek's inference code)": (
+        2 * HEADS * (LATENT + ROPE_DIM) + 2 * HEADS * LATENT, 3 * ROPE_DIM, LATENT + ROPE_DIM, ROPE_DIM),
+    "per-head cache (the remote modeling file)": (
+        2 * HEADS * (NOPE_DIM + ROPE_DIM) + 2 * HEADS * V_DIM, 3 * HEADS * ROPE_DIM,
+        HEADS * (NOPE_DIM + ROPE_DIM + V_DIM), HEADS * ROPE_DIM),
+}
+print(f"{'layout':44s} {'attention FLOPs':>15s} {'re-rotation':>12s} {'share':>7s} {'extra traffic':>14s}")
+shares = {}
+for name, (attn_flops, rot_flops, read, rotated) in layouts.items():
+    shares[name] = (rot_flops / attn_flops, 2 * rotated / read)   # a separate pass reads and writes them
+    print(f"{name:44s} {attn_flops:15,d} {rot_flops:12,d} {shares[name][0]:7.2%} {shares[name][1]:14.0%}")
+latent_share, latent_traffic = shares["latent cache (DeepSeek's inference code)"]
+assert round(latent_share, 5) == 0.00069 and round(latent_traffic, 2) == 0.22
+assert [round(v, 2) for v in shares["per-head cache (the remote modeling file)"]] == [0.30, 0.40]
 
 # %% [markdown]
-# That quadratic work (and the extra memory traffic of rotating the whole cache each step) is
-# why Hugging Face kept post-RoPE caching: in **PR #27227** gante said the fixes would
-# "massively decrease the inference speed". NormXU's patch for #25104
-# (NormXU/Consistent-DynamicNTKRoPE) caches pre-RoPE keys and posted timing tables. bloc97 also
-# reported that models "work without problems" in practice despite the mismatch (PR #24653).
-# Other engines sidestep the question: vLLM's dynamic class computes one static base for
-# L·s (vllm-project/vllm #3488, #5093).
+# Each row is a ratio of two costs that are both linear in the number of cached tokens, so it
+# holds at every length: over a whole generation both sum to Σ t. With DeepSeek's latent cache
+# the re-rotation is **0.07 %** of the attention FLOPs, because the rotary part is one shared
+# 64-number key against 128 heads over a 576-number row; a separate pass would read and write
+# another 22 % of the cache, a fused kernel (rotating `k_pe` as it loads it) nothing. In the
+# remote file's per-head layout the same fix costs 30 % of the FLOPs and 40 % more traffic:
+# still a constant factor, but a different one. (The old way to price it, counting rotated rows,
+# compares the fix with one rotation per key and ignores the attention that already reads all of
+# them at every step.)
 #
-# ## 7. Explorer: how stale is the cache at realistic lengths?
+# The maintainers' objection is a judgement about their implementation, and it is worth reading
+# as such. In [PR #27227](../SOURCES.md#hf-27227) gante wrote that the fixes for both known
+# problems "massively decrease the inference speed" and that he would merge only if a benchmark
+# came back positive. The measurements behind that were of eager PyTorch code in transformers:
+# NormXU's timings of `apply_rotary_pos_emb` over the whole growing key list in every one of
+# LLaMA-7B's 32 layers ([HF #25104](../SOURCES.md#hf-25104)), and, for the history fix, a 10x
+# slowdown called "too much for a precision correction", where moving the table computation
+# into the first layer was judged "a bit too big of a change"
+# ([PR #27033](../SOURCES.md#hf-27033)). Those are costs of kernels and code structure: an
+# unfused rotation per layer over the whole cache, tables rebuilt in every layer, a cache
+# interface shared by every model. They are real engineering reasons; they are not a change in
+# the order of the work. bloc97 also reported that models "work without problems" in practice
+# despite the mismatch ([PR #24653](../SOURCES.md#hf-24653)); NormXU's patch caches keys before
+# RoPE ([normxu-consistent-rope](../SOURCES.md#normxu-consistent-rope)). vLLM's dynamic class
+# long avoided the question by computing one static base for L·s
+# ([vllm #3488](../SOURCES.md#vllm-3488), [#5093](../SOURCES.md#vllm-5093)), until
+# [PR #41277](../SOURCES.md#vllm-41277) made the base follow the served length.
+#
+# ## 8. Explorer: how stale is the cache at realistic lengths?
 #
 # D = 64, b = 10⁴, L = 4096: a prefill of min(`seq_len`, L) tokens, then one token per step up to
 # `seq_len`, keys cached after RoPE. Each curve is, for one pair, the rotation between a cached key
@@ -249,8 +355,7 @@ assert sampled["max_error"] > 3.0 and sampled["rebuilds"] == 4097
 # %% [markdown]
 # A quarter of a radian on the slowest pair, and pair 16 scrambled completely (its stale angle is
 # almost π away from a consistent one) for some keys: at realistic lengths the mismatch is not a
-# rounding effect. How much it hurts a trained model is another question (bloc97's "works without
-# problems"; lesson 10).
+# rounding effect. What it does to a trained model's predictions is lesson 10's measurement.
 
 # %%
 explorer = KVDriftExplorer()
@@ -263,53 +368,67 @@ explorer.show()
 #   absolute positions; the table is rebuilt at every call (9 rebuilds for 9 calls here).
 # * Past L, dynamic NTK changes the base at every decoding step (11292.8 → 20452.2 for
 #   l = 17 … 24, D = 64, L = 16, s = 2); keys cached after RoPE keep their own step's base (the
-#   key at 16: 0.001897 rad on its lowest pair instead of 0.001067).
-# * So decoding and prefill disagree: 0.055 on the last token, up to 0.158 over the decoded tokens
-#   (HF #25104; bloc97 in PR #24653). The seed's "consistent in generation" is wrong.
-# * Caching keys before RoPE and re-rotating them with the current table (YaRN §3.3) makes decoding
-#   equal the one-shot prefill (< 1e-5), at the cost of rotating all cached keys every step;
-#   Hugging Face declined it for speed (gante, PR #27227). With standard RoPE both caches give
-#   identical outputs.
+#   key at 16: 0.001897 rad on its lowest pair instead of 0.001067), and the prefill's keys keep b.
+# * So decoding and prefill disagree: per decoded token the stale-key error is 2.2-9.1 % of the
+#   output, the same order as the whole change dynamic NTK makes (2.1-14.6 %), at every s from 1
+#   to 16 ([HF #25104](../SOURCES.md#hf-25104)). The seed's "consistent in generation" is wrong.
+# * Caching keys before RoPE and re-rotating them with the current table
+#   ([paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3)) makes decoding equal the one-shot prefill.
+#   It costs a constant factor of the attention, not a new power of the length: 0.07 % of the
+#   FLOPs with DeepSeek-V3's latent cache, 30 % in the remote file's per-head layout. Hugging Face
+#   declined it for the speed of its implementation ([PR #27227](../SOURCES.md#hf-27227)).
+#   With standard RoPE both caches give identical outputs.
 #
 # ## Exercises
 #
 # Solutions: `lessons/solutions/07_generation_kv_cache.ipynb`.
 #
-# **Exercise 1.** `cached_key_base(position, prefill_len, dim, base, max_position_embeddings,
-# scaling_factor)`: with a fresh dynamic module, a prefill of `prefill_len` tokens and then one
-# token per step, caching after RoPE: the base the key at `position` was rotated with.
+# **Exercise 1 (predict).** A fresh dynamic module (D = 64, b = 10⁴, L = 4096, s = 2) serves a
+# prefill of 3000 tokens, then one token per step until the sequence has 6000 tokens, keys cached
+# after RoPE. How many distinct bases do the 6000 cached keys carry? Work it out before you use
+# any code.
 
 # %%
-from rope_course.checks.lesson07 import check_cached_key_base, check_rerotate_keys, check_stale_angle
+from rope_course.checks.lesson07 import check_distinct_bases, check_pre_rope_keys, check_rerotation_share
 
-
-def cached_key_base(position, prefill_len, dim, base, max_position_embeddings, scaling_factor):
-    raise NotImplementedError
-
-
-result = check_cached_key_base(cached_key_base)
+answer = ...
+result = check_distinct_bases(answer)
 
 # %% [markdown]
-# **Exercise 2.** `rerotate_keys(raw_keys, cos, sin)`: the pre-RoPE fix. `raw_keys` has shape
-# (batch, heads, t, D) and holds unrotated keys for positions 0 … t-1; `cos`, `sin` are the current
-# tables (at least t rows). Return the keys rotated for their positions, in the layout
-# `rc.apply_rotary_pos_emb` produces.
+# **Exercise 2 (derive).** Count the price of pre-RoPE caching for a grouped-query attention with
+# Llama-3-8B's shapes: 32 query heads share 8 key/value heads of 128 dims, every head dim is
+# rotary, keys and values are cached per key/value head. With section 7's count (per cached
+# token: 2 FLOPs per multiply-add, 3 per rotated element), give the re-rotation FLOPs as a
+# fraction of the attention FLOPs.
 
 # %%
-def rerotate_keys(raw_keys, cos, sin):
-    raise NotImplementedError
-
-
-result = check_rerotate_keys(rerotate_keys)
+answer = ...
+result = check_rerotation_share(answer)
 
 # %% [markdown]
-# **Exercise 3.** `stale_angle(position, prefill_len, seq_len, dim, base, max_position_embeddings,
-# scaling_factor)`: after decoding up to `seq_len` as in exercise 1, return the pair
-# (lowest-pair angle of the key at `position` as cached, the same angle under the final base).
+# **Exercise 3 (find the bug).** `buggy_pre_rope_keys` is the pre-RoPE decode loop, written out
+# for the keys only: the cache starts with the prefill's raw keys, and each step appends the new
+# token's raw key, rotates everything with the current table, and hands the rotated keys to the
+# attention. It returns the keys the attention uses at the last step. One line is wrong. Write
+# the fixed loop in `pre_rope_keys`; the checker calls it with a fresh rotary module per case,
+# dynamic and standard, and compares with every raw key rotated once with the final table.
 
 # %%
-def stale_angle(position, prefill_len, seq_len, dim, base, max_position_embeddings, scaling_factor):
+def buggy_pre_rope_keys(raw_keys, prefill_len, rotary):
+    cache = raw_keys[:, :, :prefill_len]                        # raw keys of the prefill
+    keys = None
+    for t in range(prefill_len, raw_keys.shape[-2] + 1):       # kv_seq_len of each call
+        if t > prefill_len:
+            cache = torch.cat((cache, raw_keys[:, :, t - 1:t]), dim=-2)   # the new token's raw key
+        cos, sin = rotary(raw_keys, seq_len=t)
+        positions = torch.arange(t).unsqueeze(0)
+        _, keys = rc.apply_rotary_pos_emb(cache, cache, cos, sin, positions)
+        cache = keys
+    return keys
+
+
+def pre_rope_keys(raw_keys, prefill_len, rotary):
     raise NotImplementedError
 
 
-result = check_stale_angle(stale_angle)
+result = check_pre_rope_keys(pre_rope_keys)

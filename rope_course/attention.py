@@ -1,19 +1,28 @@
 """RoPE inside attention: the relative-score formula, angle ranges, and a tiny causal attention
 with a KV cache wired to the rotary modules exactly as DeepSeek-V3's attention calls them.
 
-Two parts, both used by lessons 06 and 07:
+Three parts, used by lessons 06, 07 and 10:
 
-* Pure math (float64, no state): `rope_score` (q_m . k_n after the rotation, as a function of
-  the distance m - n only), `ones_score` (the score of an all-ones query and key, which is also
-  the mean score of a random query against an identical key), and `angle_ranges` (for each
-  frequency pair, the largest angle a length-l window reaches against the largest one seen in a
-  length-L training window, with and without dynamic NTK).
+* Scores and angle ranges (float64, no state): `rope_score` (q_m . k_n after the rotation, as a
+  function of the distance m - n only), `ones_score` (the score of an all-ones query and key,
+  which is also the mean score of a random query against an identical key), `angle_ranges` (for
+  each frequency pair, the largest angle a length-l window reaches against the largest one seen
+  in a length-L training window, with and without dynamic NTK), `s_min` (the smallest dynamic
+  NTK factor that keeps every never-turned pair inside its trained range at length l),
+  `distance_to_trained_angles` (how far, in radians, the angles at positions 0 .. l-1 are from
+  the nearest angle the pair met in training) and `resonance_inv_freq` (Resonance RoPE's integer
+  wavelengths, SOURCES.md#paper-resonance-rope).
+* Stale keys (float64, no state): `post_rope_key_bases` (the base each cached key was rotated
+  with when keys are cached after RoPE and decoding goes one token per step) and
+  `stale_angle_errors` (the rotation between each cached key and the key a fresh prefill would
+  hold).
 * State: `KVCache` and `TinyCausalAttention`. The attention follows upstream's order
-  (modeling_deepseek.py, `DeepseekV3Attention.forward`): kv_seq_len = past + new,
-  `cos, sin = rotary(value_states, seq_len=kv_seq_len)`, `apply_rotary_pos_emb(q, k, cos, sin,
-  position_ids)` with absolute positions, then the cache update. `cache_keys="post"` stores the
-  rotated keys (upstream); `cache_keys="pre"` stores them unrotated and re-rotates every cached
-  key with the current table at each step (the fix the YaRN paper gives in section 3.3).
+  (modeling_deepseek.py, `DeepseekV3Attention.forward`, SOURCES.md#upstream-attention):
+  kv_seq_len = past + new, `cos, sin = rotary(value_states, seq_len=kv_seq_len)`,
+  `apply_rotary_pos_emb(q, k, cos, sin, position_ids)` with absolute positions, then the cache
+  update. `cache_keys="post"` stores the rotated keys (upstream); `cache_keys="pre"` stores them
+  unrotated and re-rotates every cached key with the current table at each step (the fix the
+  YaRN paper gives in section 3.3, SOURCES.md#paper-yarn-3-3).
 """
 
 from __future__ import annotations
@@ -24,7 +33,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import check_base, check_dim, check_max_position_embeddings, check_scaling_factor, check_seq_len
+from ._validate import (
+    check_base,
+    check_dim,
+    check_int,
+    check_max_position_embeddings,
+    check_scaling_factor,
+    check_seq_len,
+)
 from .functional import apply_rotary_pos_emb, dynamic_ntk_base
 from .rotary import DynamicNTKScalingRotaryEmbedding, RotaryEmbedding
 
@@ -33,6 +49,12 @@ __all__ = [
     "rope_score",
     "ones_score",
     "angle_ranges",
+    "first_never_turned_pair",
+    "s_min",
+    "distance_to_trained_angles",
+    "resonance_inv_freq",
+    "post_rope_key_bases",
+    "stale_angle_errors",
     "current_base",
     "causal_attention",
     "KVCache",
@@ -95,9 +117,11 @@ def angle_ranges(dim: int, base: float, seq_len: int, max_position_embeddings: i
     """Per frequency pair: the largest angle a window of `seq_len` reaches, against training.
 
     Positions run 0 .. l-1, so pair i reaches (l-1) theta_i at most; the training window
-    (l = L) reached (L-1) theta_i. A pair whose trained range already covered a full turn
-    ((L-1) theta_i >= 2 pi) has seen every angle mod 2 pi; only the others can be pushed out of
-    their trained range. Returned (numpy float64 arrays over pairs unless noted):
+    (l = L) reached (L-1) theta_i. A pair whose trained arc already covered a full turn
+    ((L-1) theta_i >= 2 pi) cannot leave it: its L trained angles lie around the whole circle,
+    at most theta_i apart, so every new angle falls between two of them
+    (`distance_to_trained_angles`). Only the others, the never-turned pairs, can be pushed out
+    of their trained range. Returned (numpy float64 arrays over pairs unless noted):
 
     trained_max, plain_max, dynamic_max: (L-1) theta_i, (l-1) theta_i, (l-1) theta'_i
     plain_ratio, dynamic_ratio: the last two divided by trained_max
@@ -136,6 +160,146 @@ def angle_ranges(dim: int, base: float, seq_len: int, max_position_embeddings: i
         "n_beyond_dynamic": int((uncycled & (dynamic_ratio > 1)).sum()),
         "worst_dynamic_ratio": float(dynamic_ratio[uncycled].max()) if uncycled.any() else 0.0,
     }
+
+
+def first_never_turned_pair(dim: int, base: float, max_position_embeddings: int) -> int | None:
+    """i*: the first pair that made less than one full turn in training, (L-1) theta_i < 2 pi.
+
+    The angles (L-1) theta_i fall with i, so the never-turned pairs are i*, ..., D/2 - 1. None
+    when every pair turned at least once.
+    """
+    trained_max = (check_max_position_embeddings(max_position_embeddings) - 1) * inv_freq64(base, dim)
+    never = np.flatnonzero(trained_max < 2 * math.pi)
+    return int(never[0]) if never.size else None
+
+
+def s_min(seq_len: int, max_position_embeddings: int, dim: int, base: float) -> float:
+    """The smallest dynamic NTK factor s that keeps every never-turned pair inside its trained
+    angle range at length l > L (lesson 06).
+
+    Pair i reaches (l-1)/(L-1) * a^(-2i/(D-2)) of its trained range, a = 1 + s(l/L - 1); the
+    largest of these among the never-turned pairs is at the first one, i*, so all stay inside
+    exactly when a >= ((l-1)/(L-1))^((D-2)/(2 i*)), that is
+
+        s_min(l) = (((l-1)/(L-1))^((D-2)/(2 i*)) - 1) / (l/L - 1).
+
+    Raises ValueError for seq_len <= L (no rescaling happens there, any s will do) and returns
+    1.0 when no pair is never-turned. The argument order is the toy model's (lesson 10).
+    """
+    seq_len = check_seq_len(seq_len)
+    L = check_max_position_embeddings(max_position_embeddings)
+    dim = check_dim(dim, minimum=4)
+    if seq_len <= L:
+        raise ValueError(f"seq_len must be > max_position_embeddings = {L} for s_min, got {seq_len}")
+    i_star = first_never_turned_pair(dim, base, L)
+    if i_star is None:
+        return 1.0
+    return (((seq_len - 1) / (L - 1)) ** ((dim - 2) / (2 * i_star)) - 1) / (seq_len / L - 1)
+
+
+def distance_to_trained_angles(trained_inv_freq, inv_freq, max_position_embeddings: int,
+                               seq_len: int) -> np.ndarray:
+    """Per pair: the largest distance (radians, on the circle) from an angle p * inv_freq[i],
+    p = 0 .. seq_len-1, to the nearest angle the pair met in training, p * trained_inv_freq[i]
+    for p = 0 .. L-1 (all taken modulo 2 pi).
+
+    A pair that turned at least once in training met angles at most theta_i apart all around
+    the circle, so its distance is at most theta_i / 2 whatever the new angles are. A pair that
+    never turned met only the arc [0, (L-1) theta_i]; angles beyond it are up to half the
+    unseen arc away. float64 numpy, exact (sorted trained angles, then a binary search).
+    """
+    L = check_max_position_embeddings(max_position_embeddings)
+    seq_len = check_seq_len(seq_len)
+    trained_inv_freq = np.asarray(trained_inv_freq, dtype=np.float64)
+    inv_freq = np.asarray(inv_freq, dtype=np.float64)
+    if trained_inv_freq.shape != inv_freq.shape or inv_freq.ndim != 1:
+        raise ValueError(f"trained_inv_freq and inv_freq must be 1-D of one length, got shapes "
+                         f"{trained_inv_freq.shape} and {inv_freq.shape}")
+    turn = 2 * math.pi
+    out = np.empty(inv_freq.shape[0])
+    for i, (theta_trained, theta) in enumerate(zip(trained_inv_freq, inv_freq)):
+        trained = np.sort(np.mod(np.arange(L) * theta_trained, turn))
+        angles = np.mod(np.arange(seq_len) * theta, turn)
+        above = np.searchsorted(trained, angles) % L          # the next trained angle, cyclically
+        below = (above - 1) % L
+        to_below = np.mod(angles - trained[below], turn)
+        to_above = np.mod(trained[above] - angles, turn)
+        out[i] = np.minimum(to_below, to_above).max()
+    return out
+
+
+def resonance_inv_freq(base: float, dim: int) -> np.ndarray:
+    """Resonance RoPE's frequencies (SOURCES.md#paper-resonance-rope): every wavelength
+    2 pi / theta_i rounded to the nearest integer, theta~_i = 2 pi / round(2 pi / theta_i).
+
+    With an integer wavelength lam, the angle at position p is the angle at p mod lam, so a pair
+    with lam <= L repeats, at every later position, an angle it met in training exactly.
+    """
+    wavelengths = np.round(2 * math.pi / inv_freq64(base, dim))
+    return 2 * math.pi / wavelengths
+
+
+def _decode_setting(seq_len, prefill_len, dim, base, max_position_embeddings, scaling_factor):
+    seq_len = check_seq_len(seq_len)
+    prefill_len = check_int("prefill_len", prefill_len, 1)
+    if prefill_len > seq_len:
+        raise ValueError(f"prefill_len must be <= seq_len = {seq_len}, got {prefill_len}")
+    return (seq_len, prefill_len, check_dim(dim, minimum=4), check_base(base),
+            check_max_position_embeddings(max_position_embeddings), check_scaling_factor(scaling_factor))
+
+
+def _key_positions(positions, seq_len: int) -> np.ndarray:
+    if positions is None:
+        return np.arange(seq_len)
+    positions = np.asarray(positions)
+    if positions.ndim != 1 or not np.issubdtype(positions.dtype, np.integer):
+        raise TypeError(f"positions must be a 1-D array of ints, got {positions.dtype} of shape {positions.shape}")
+    if positions.size and (positions.min() < 0 or positions.max() >= seq_len):
+        raise ValueError(f"positions must lie in 0 .. seq_len-1 = {seq_len - 1}")
+    return positions.astype(np.int64)
+
+
+def post_rope_key_bases(seq_len: int, prefill_len: int, dim: int, base: float, max_position_embeddings: int,
+                        scaling_factor: float, positions=None) -> np.ndarray:
+    """The base each cached key was rotated with, keys cached after RoPE (upstream).
+
+    A fresh dynamic module serves a prefill of `prefill_len` tokens, then one token per step
+    up to `seq_len` tokens. The prefill's keys are rotated with the base of kv_seq_len =
+    prefill_len; the key at position p >= prefill_len with the base of kv_seq_len = p + 1 (its
+    own call). The module rebuilds at every call from the untouched base, so those are
+    `dynamic_ntk_base(base, dim, max(p + 1, prefill_len), L, s)`. Returns float64 bases for
+    `positions` (default: every key 0 .. seq_len-1).
+    """
+    seq_len, prefill_len, dim, base, L, s = _decode_setting(
+        seq_len, prefill_len, dim, base, max_position_embeddings, scaling_factor)
+    lengths = np.maximum(_key_positions(positions, seq_len) + 1, prefill_len)
+    # Python floats in upstream's order (dynamic_ntk_base), once per distinct length.
+    distinct = {int(n): dynamic_ntk_base(base, dim, int(n), L, s) for n in np.unique(lengths)}
+    return np.array([distinct[int(n)] for n in lengths], dtype=np.float64)
+
+
+def stale_angle_errors(seq_len: int, prefill_len: int, dim: int, base: float, max_position_embeddings: int,
+                       scaling_factor: float, positions=None, pairs=None) -> np.ndarray:
+    """(positions x pairs): the rotation between each key cached after RoPE and the key a fresh
+    prefill of all `seq_len` tokens would hold (every key rotated with b'(seq_len)).
+
+    The cached key at position p carries p * theta_i(b_cached); the consistent one p *
+    theta_i(b_now). The difference is taken modulo 2 pi and wrapped into [0, pi] (the size of
+    the rotation between the two). `pairs` default: all D/2 pairs.
+    """
+    seq_len, prefill_len, dim, base, L, s = _decode_setting(
+        seq_len, prefill_len, dim, base, max_position_embeddings, scaling_factor)
+    positions = _key_positions(positions, seq_len)
+    pairs = np.arange(dim // 2) if pairs is None else np.asarray(pairs, dtype=np.int64)
+    if pairs.size and (pairs.min() < 0 or pairs.max() >= dim // 2):
+        raise ValueError(f"pairs must lie in 0 .. dim/2-1 = {dim // 2 - 1}")
+    exponents = -2.0 * pairs / dim
+    cached = post_rope_key_bases(seq_len, prefill_len, dim, base, L, s, positions)
+    now = dynamic_ntk_base(base, dim, seq_len, L, s)
+    diff = np.mod(positions[:, None] * (cached[:, None] ** exponents[None, :] - now ** exponents[None, :]),
+                  2 * math.pi)
+    return np.minimum(diff, 2 * math.pi - diff)
+
 
 
 def current_base(rotary: RotaryEmbedding) -> float:

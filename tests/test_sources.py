@@ -26,13 +26,11 @@ FOREIGN_CITATION = re.compile(
 # when you move a file's citations to SOURCES.md, delete its line here (the test fails until you do).
 MIGRATING_CITATIONS = frozenset({
     "lessons/01_rope_refresher.ipynb",
-    "lessons/06_attention.ipynb",
-    "lessons/07_generation_kv_cache.ipynb",
+    "lessons/02_inherited_forward.ipynb",
     "lessons/08_precision_and_cost.ipynb",
     "lessons/09_real_models_and_next.ipynb",
     "lessons_src/01_rope_refresher.py",
-    "lessons_src/06_attention.py",
-    "lessons_src/07_generation_kv_cache.py",
+    "lessons_src/02_inherited_forward.py",
     "lessons_src/08_precision_and_cost.py",
     "lessons_src/09_real_models_and_next.py",
 })

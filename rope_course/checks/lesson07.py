@@ -1,83 +1,111 @@
-"""Checkers for lesson 07 (generation with a KV cache under dynamic NTK)."""
+"""Exercise checkers for lesson 07 (generation with a KV cache under dynamic NTK).
+
+Every expected value is computed here from the package; the lesson never prints one.
+
+1. `check_distinct_bases`: how many distinct bases a post-RoPE cache holds after the decode of
+   DISTINCT_BASES_SETTING (a prefill shorter than L, then one token per step past L).
+2. `check_rerotation_share`: the FLOPs of re-rotating every cached key, as a fraction of the
+   decode attention's FLOPs, for the grouped-query shapes of SHARE_SETTING, counted the lesson's
+   way.
+3. `check_pre_rope_keys`: a find-the-bug exercise; the fixed `pre_rope_keys(raw_keys,
+   prefill_len, rotary)` must return the keys a pre-RoPE cache gives the attention at the last
+   step, that is every raw key rotated for its position with the final table.
+"""
 
 from __future__ import annotations
 
 import torch
 
-from ..functional import apply_rotary_pos_emb, cos_sin_tables, dynamic_ntk_base, inv_freq_for_base
-from ._core import Case, check_exercise
+from ..attention import post_rope_key_bases
+from ..functional import apply_rotary_pos_emb
+from ..rotary import DynamicNTKScalingRotaryEmbedding, RotaryEmbedding
+from ._core import Case, check_answer, check_exercise
 
 __all__ = [
-    "reference_cached_key_base",
-    "reference_rerotate_keys",
-    "reference_stale_angle",
-    "check_cached_key_base",
-    "check_rerotate_keys",
-    "check_stale_angle",
+    "DISTINCT_BASES_SETTING",
+    "SHARE_SETTING",
+    "check_distinct_bases",
+    "check_rerotation_share",
+    "check_pre_rope_keys",
 ]
 
+DISTINCT_BASES_SETTING = {"prefill_len": 3000, "seq_len": 6000, "dim": 64, "base": 10000.0,
+                          "max_position_embeddings": 4096, "scaling_factor": 2.0}
+# A grouped-query attention with every head dim rotary (Llama-3-8B's shapes): 32 query heads share
+# 8 key/value heads of 128 dims; each key/value head is cached once.
+SHARE_SETTING = {"query_heads": 32, "kv_heads": 8, "head_dim": 128}
 
-def reference_cached_key_base(position, prefill_len, dim, base, max_position_embeddings, scaling_factor) -> float:
-    """Post-RoPE caching, a fresh dynamic module, a prefill of `prefill_len` tokens, then one token
-    per step: the base the key at `position` was rotated with (the one of its own call)."""
-    length = max(position + 1, prefill_len)
-    return dynamic_ntk_base(base, dim, length, max_position_embeddings, scaling_factor)
+
+def _distinct_bases() -> int:
+    s = DISTINCT_BASES_SETTING
+    bases = post_rope_key_bases(s["seq_len"], s["prefill_len"], s["dim"], s["base"],
+                                s["max_position_embeddings"], s["scaling_factor"])
+    return len(set(bases.tolist()))
 
 
-def reference_rerotate_keys(raw_keys, cos, sin) -> torch.Tensor:
-    """Pre-RoPE caching: rotate every cached raw key (b, h, t, D) for its position 0 .. t-1 with
-    the current table, as `apply_rotary_pos_emb` would (so in its de-interleaved layout)."""
-    bsz, _, t, _ = raw_keys.shape
-    positions = torch.arange(t).unsqueeze(0).expand(bsz, -1)
+def check_distinct_bases(answer, quiet: bool = False):
+    """Exercise 1: the number of distinct bases among the cached keys (an int, exact)."""
+    return check_answer(
+        "distinct_bases", answer, _distinct_bases(), quiet=quiet,
+        hint="which call wrote each key, and which of those calls had kv_seq_len > L? Every call up to L "
+             "uses the original base, the prefill included")
+
+
+def _rerotation_share() -> float:
+    # The lesson's count, per cached token, per decode step, per layer: a multiply-add is 2 FLOPs;
+    # rotating one element costs 3 (two multiplies and one add, cos and sin from the table).
+    s = SHARE_SETTING
+    attention = 2 * s["query_heads"] * s["head_dim"] + 2 * s["query_heads"] * s["head_dim"]   # scores + values
+    rotation = 3 * s["kv_heads"] * s["head_dim"]                                               # each cached key once
+    return rotation / attention
+
+
+def check_rerotation_share(answer, quiet: bool = False):
+    """Exercise 2: re-rotation FLOPs / attention FLOPs for SHARE_SETTING, as a fraction (rtol 1e-3)."""
+    return check_answer(
+        "rerotation_share", answer, _rerotation_share(), rtol=1e-3, quiet=quiet,
+        hint="count per cached token, as the lesson's cell does: every query head reads the key (scores) "
+             "and the value; only the key/value heads are cached and rotated. A fraction, not a percentage")
+
+
+def _fresh_rotary(kind: str, dim: int, max_position_embeddings: int, scaling_factor: float):
+    if kind == "dynamic":
+        return DynamicNTKScalingRotaryEmbedding(dim, max_position_embeddings, 10000.0, scaling_factor=scaling_factor)
+    return RotaryEmbedding(dim, max_position_embeddings, 10000.0)
+
+
+def _runner(fn):
+    """Each case builds a fresh rotary module: it has state, and the two runs must not share it."""
+
+    def run(raw_keys, prefill_len, kind, dim, max_position_embeddings, scaling_factor):
+        return fn(raw_keys.clone(), prefill_len, _fresh_rotary(kind, dim, max_position_embeddings, scaling_factor))
+
+    return run
+
+
+def _reference_pre_rope_keys(raw_keys, prefill_len, rotary):
+    """Every raw key rotated for its position 0 .. T-1 with the table of the final length T."""
+    total = raw_keys.shape[-2]
+    cos, sin = rotary(raw_keys, seq_len=total)
+    positions = torch.arange(total).unsqueeze(0).expand(raw_keys.shape[0], -1)
     return apply_rotary_pos_emb(raw_keys, raw_keys, cos, sin, positions)[1]
 
 
-def reference_stale_angle(position, prefill_len, seq_len, dim, base, max_position_embeddings, scaling_factor):
-    """(angle when cached, angle under the final base) of the lowest-frequency pair of the key at
-    `position`, after decoding up to `seq_len` with post-RoPE caching."""
-    cached = reference_cached_key_base(position, prefill_len, dim, base, max_position_embeddings, scaling_factor)
-    final = dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, scaling_factor)
-    exponent = -(dim - 2) / dim
-    return (position * cached**exponent, position * final**exponent)
-
-
-_BASE_CASES = [
-    Case((16, 16, 64, 10000.0, 16, 2.0), label="(position=16, prefill_len=16, D=64, b=1e4, L=16, s=2)"),
-    Case((23, 16, 64, 10000.0, 16, 2.0), label="(position=23, prefill_len=16, D=64, b=1e4, L=16, s=2)"),
-    Case((5, 16, 64, 10000.0, 16, 2.0), label="(position=5 in the prefill, prefill_len=16, L=16, s=2)"),
-    Case((3, 20, 64, 10000.0, 16, 2.0), label="(position=3 in a prefill of 20 > L=16, s=2)"),
-    Case((40, 20, 8, 500.0, 16, 1.0), label="(position=40, prefill_len=20, D=8, b=500, L=16, s=1)"),
-]
-
-
-def _rotation_cases():
+def _pre_rope_cases():
     g = torch.Generator().manual_seed(7)
     cases = []
-    for t, table_len, dim, base in [(5, 5, 8, 10000.0), (3, 7, 8, 100.0), (6, 9, 16, 10000.0)]:
-        raw = torch.randn(1, 2, t, dim, generator=g)
-        cos, sin = cos_sin_tables(inv_freq_for_base(base, dim), table_len, torch.float32)
-        cases.append(Case((raw, cos, sin), label=f"(t={t} keys, table of {table_len} rows, D={dim}, b={base:g})"))
+    for total, prefill_len, kind, dim, L, s in [(24, 16, "dynamic", 64, 16, 2.0), (20, 4, "dynamic", 16, 8, 1.0),
+                                                (12, 5, "standard", 8, 16, 1.0), (30, 30, "dynamic", 8, 16, 3.0)]:
+        raw = torch.randn(1, 2, total, dim, generator=g)
+        label = f"({total} tokens, prefill {prefill_len}, {kind} RoPE, D={dim}, L={L}, s={s:g})"
+        cases.append(Case((raw, prefill_len, kind, dim, L, s), label=label))
     return cases
 
 
-_ANGLE_CASES = [
-    Case((16, 16, 24, 64, 10000.0, 16, 2.0), label="(position=16, prefill 16, decoded to 24, D=64, L=16, s=2)"),
-    Case((20, 16, 24, 64, 10000.0, 16, 2.0), label="(position=20, prefill 16, decoded to 24, D=64, L=16, s=2)"),
-    Case((10, 16, 24, 64, 10000.0, 16, 2.0), label="(position=10 in the prefill, decoded to 24, L=16, s=2)"),
-    Case((5000, 4096, 8192, 64, 10000.0, 4096, 1.0), label="(position=5000, prefill 4096, decoded to 8192, L=4096, s=1)"),
-]
-
-
-def check_cached_key_base(solution, quiet: bool = False):
-    return check_exercise("cached_key_base", solution, reference_cached_key_base, _BASE_CASES,
-                          rtol=1e-12, atol=0.0, quiet=quiet)
-
-
-def check_rerotate_keys(solution, quiet: bool = False):
-    return check_exercise("rerotate_keys", solution, reference_rerotate_keys, _rotation_cases(),
-                          rtol=1e-5, atol=1e-6, quiet=quiet)
-
-
-def check_stale_angle(solution, quiet: bool = False):
-    return check_exercise("stale_angle", solution, reference_stale_angle, _ANGLE_CASES,
-                          rtol=1e-9, atol=0.0, quiet=quiet)
+def check_pre_rope_keys(solution, quiet: bool = False):
+    """Exercise 3: `solution(raw_keys, prefill_len, rotary)` with the planted bug fixed."""
+    return check_exercise(
+        "pre_rope_keys", _runner(solution), _runner(_reference_pre_rope_keys), _pre_rope_cases(),
+        rtol=1e-5, atol=1e-5, quiet=quiet,
+        hint="follow what the cache holds after the first step: raw keys, or something else? Run it "
+             "with standard RoPE too, where every correct cache gives the same keys")

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from ..attention import angle_ranges
+from ..attention import angle_ranges, stale_angle_errors
 from ..functional import dynamic_ntk_base
 from . import style
 from .base import Explorer, scaling_factor_slider, seq_len_slider
@@ -99,40 +99,25 @@ class AttentionRangeExplorer(Explorer):
         self.title.set_text(self._title(result))
 
 
-def cached_key_bases(positions, seq_len: int, scaling_factor: float, dim: int = DIM, base: float = BASE,
-                     max_position_embeddings: int = L) -> np.ndarray:
-    """Under post-RoPE caching (prefill of min(seq_len, L) tokens, then one token per step):
-    the base each key at `positions` was rotated with when it was cached."""
-    positions = np.asarray(positions, dtype=np.int64)
-    prefill = min(seq_len, max_position_embeddings)
-    lengths = np.maximum(positions + 1, prefill)
-    return np.array([dynamic_ntk_base(base, dim, int(n), max_position_embeddings, scaling_factor) for n in lengths])
-
-
 def kv_drift(seq_len: int, scaling_factor: float, dim: int = DIM, base: float = BASE,
              max_position_embeddings: int = L, pairs=DRIFT_PAIRS, n_points: int = N_POINTS) -> dict:
-    """Angle error of sampled cached keys, per pair: p (theta_i(b cached) - theta_i(b final)),
-    wrapped into [0, pi] (the size of the rotation between the cached key and a consistent one)."""
+    """Angle error of sampled cached keys, per pair, after a prefill of min(seq_len, L) tokens and
+    one token per step up to `seq_len` with keys cached after RoPE: the rotation between the
+    cached key and a consistent one, wrapped into [0, pi] (`attention.stale_angle_errors`)."""
     # Log-spaced key positions (the plot's x axis is logarithmic), always including the last key.
     positions = np.unique(np.geomspace(1, max(seq_len - 1, 1), n_points).astype(np.int64))
+    prefill_len = min(seq_len, max_position_embeddings)
     final_base = dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, scaling_factor)
-    # Only keys written during decoding (p >= L) carry a base other than the prefill's; the
-    # distinct bases are few enough to compute exactly at the sampled positions.
-    bases = cached_key_bases(positions, seq_len, scaling_factor, dim, base, max_position_embeddings)
-    idx = np.asarray(pairs)
-    exps = -2.0 * idx / dim
-    theta_cached = bases[:, None] ** exps[None, :]
-    theta_final = final_base ** exps
-    # The rotation difference, wrapped into [0, pi]: angles are only defined modulo 2 pi.
-    diff = np.mod(positions[:, None] * (theta_cached - theta_final[None, :]), 2 * np.pi)
-    errors = np.minimum(diff, 2 * np.pi - diff)
+    errors = stale_angle_errors(seq_len, prefill_len, dim, base, max_position_embeddings, scaling_factor,
+                                positions=positions, pairs=pairs)
+    idx = list(pairs)
     steps = max(0, seq_len - max_position_embeddings)
     return {
         "positions": positions,
         "errors": errors,
         "pairs": tuple(int(i) for i in idx),
         "final_base": final_base,
-        "max_error_lowest": float(errors[:, list(idx).index(dim // 2 - 1)].max()) if dim // 2 - 1 in idx else math.nan,
+        "max_error_lowest": float(errors[:, idx.index(dim // 2 - 1)].max()) if dim // 2 - 1 in idx else math.nan,
         "max_error": float(errors.max()),
         "rebuilds": 1 + steps,
         "decode_steps": steps,
