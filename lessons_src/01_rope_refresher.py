@@ -15,18 +15,23 @@
 #    ordinary adjacent-pair (complex-number) RoPE;
 # 5. show with numbers that `q . k` after rotation depends only on the distance `m - n`.
 #
-# Sources for every claim about upstream: `shared/reference/upstream-rope-facts.md` (§1.2,
-# §1.4, §7.2), which reads DeepSeek-V3's `modeling_deepseek.py` (intel/auto-round copy) and
-# DeepSeek's reference `inference/model.py`.
+# 6. picture each pair as a clock hand, and say which pairs a longer sequence takes past the
+#    angles they saw in training.
+#
+# Every claim about upstream's code cites an entry of the course's [SOURCES.md](../SOURCES.md):
+# DeepSeek-V3's `modeling_deepseek.py` ([upstream-file](../SOURCES.md#upstream-file)) and DeepSeek's
+# reference `inference/model.py` ([deepseek-v3-inference](../SOURCES.md#deepseek-v3-inference)).
 
 # %%
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import torch
 
 import rope_course as rc
 from rope_course.checks import compare
+from rope_course.explorers import style
 
 torch.manual_seed(0)
 D, BASE = 64, 10000  # DeepSeek-V3's qk_rope_head_dim and rope_theta
@@ -43,7 +48,8 @@ D, BASE = 64, 10000  # DeepSeek-V3's qk_rope_head_dim and rope_theta
 # `b^0 = 1` radian per token, the **highest** frequency, one full turn every `2*pi ~ 6.28`
 # tokens; the last index is the **lowest** frequency, with wavelength `2*pi / inv_freq[-1] =
 # 2*pi * b^((D-2)/D)`. The package computes it exactly as upstream does (exponents from
-# `arange(0, D, 2).float() / D`, so the result is float32):
+# `arange(0, D, 2).float() / D`, so the result is float32;
+# [upstream-init](../SOURCES.md#upstream-init)):
 
 # %%
 inv_freq = rc.inv_freq_for_base(BASE, D)
@@ -64,15 +70,16 @@ assert round(rc.longest_wavelength(BASE, 64)) == 47117              # ~47k token
 assert round(rc.longest_wavelength(BASE, 128)) == 54410             # ~54k tokens for D = 128
 
 # %% [markdown]
-# ### Where the seed series is wrong (facts §7.2, items 3 and 14)
+# ### Where the seed series is wrong
 #
-# * Its L4.1.1 tasks call `inv_freq[0] = 1` the "low freq, slow rotation" end and the last
-#   index "high freq". It is the other way round: index 0 turns fastest (1 rad/token), the last
-#   index slowest.
+# * The tasks of its lesson 4.1.1 call `inv_freq[0] = 1` the "low freq, slow rotation" end and
+#   the last index "high freq" ([seed 4.1.1 tasks](../SOURCES.md#seed-4-1-1-tasks)). It is the
+#   other way round: index 0 turns fastest (1 rad/token), the last index slowest.
 # * The same file computes `10000^0.0156 ~ 1.43` and `inv_freq = [1, 0.7, ...]` for `D = 128`.
 #   The ratio between neighbours is `10000^(2/128) ~ 1.155`, so `inv_freq[1] ~ 0.866`.
-# * L4.1.1 says "base=10000 (wavelength 10k tokens)". The longest wavelength is
-#   `2*pi*b^((D-2)/D)`: about 47k tokens for `D = 64` and 54k for `D = 128` (cell above).
+# * Lesson 4.1.1 says "base=10000 (wavelength 10k tokens)" ([seed 4.1.1](../SOURCES.md#seed-4-1-1)).
+#   The longest wavelength is `2*pi*b^((D-2)/D)`: about 47k tokens for `D = 64` and 54k for
+#   `D = 128` (cell above).
 
 # %%
 inv_freq_128 = rc.inv_freq_for_base(BASE, 128)
@@ -82,26 +89,43 @@ print(f"inv_freq[1] for D=128 = {inv_freq_128[1].item():.4f}   (seed: 0.7)")
 assert abs(ratio - 1.1548) < 1e-4
 assert abs(inv_freq_128[1].item() - 0.8660) < 1e-4
 
+# %% [markdown]
+# The wavelengths span four decades, so this one picture uses a log axis (drawn in the course's
+# figure style, `rope_course.explorers.style`):
+
 # %%
-fig, ax = plt.subplots(figsize=(7, 2.6), dpi=80)
-ax.semilogy(range(D // 2), wavelength.numpy(), ".-")
-ax.axhline(4096, color="gray", ls="--", lw=1)
-ax.text(0.5, 4096 * 1.3, "4096 tokens", fontsize=8, color="gray")
-ax.set_xlabel("pair index i (0 = highest frequency)")
-ax.set_ylabel("wavelength (tokens)")
-ax.set_title("wavelength 2*pi / inv_freq[i], D = 64, b = 10000", fontsize=9)
-fig.tight_layout()
-plt.show()
+L = 4096  # the training window the pictures below assume
+longer = wavelength.numpy() > L
+with style.context():
+    fig, ax = plt.subplots(figsize=style.figsize(3.2), dpi=style.DPI)
+    pairs = np.arange(D // 2)
+    ax.plot(pairs[~longer], wavelength.numpy()[~longer], "o-", color=style.PLAIN, ms=5,
+            label="wavelength 2 pi / inv_freq[i] (tokens)")
+    ax.plot(pairs[longer], wavelength.numpy()[longer], "s-", color=style.BEYOND, ms=5,
+            label=f"longer than L = {L}: never a full turn in training")
+    ax.axhline(L, color=style.REFERENCE, ls="--", lw=1.2, label=f"L = {L} tokens")
+    ax.set_yscale("log")
+    style.plain_ticks(ax.yaxis, [6.283, 100, 1000, 4096, 47117], ["2 pi", "100", "1000", "4096", "47117"])
+    style.plain_ticks(ax.xaxis, [0, 8, 16, 23, 31])
+    ax.set_xlabel("pair i (0 = highest frequency), D = 64, b = 10000")
+    style.legend(ax, ncols=2)
+    fig.tight_layout()
+    plt.show()
+print("pairs whose wavelength exceeds L:", [int(i) for i in pairs[longer]])
+assert list(pairs[longer]) == list(range(23, 32))
 
 # %% [markdown]
-# The fast pairs wrap around many times inside any context and encode **local** order; the slow
-# pairs turn less than a full circle even over thousands of tokens and act like a smooth
-# **absolute** position. Lessons 04 and 06 come back to what happens to the slow pairs past the
-# trained window.
+# The fast pairs wrap around many times inside any context and resolve **local** order; the slow
+# pairs turn less than a full circle even over thousands of tokens. They are still **relative**,
+# like every pair (section 5 proves that each pair's contribution to `q . k` depends only on
+# `m - n`), but coarse: they tell near from far over long distances, where the fast pairs have
+# long since wrapped. Section 6 draws this as clocks; lessons 04 and 06 come back to what
+# happens to the slow pairs past the trained window.
 #
 # ## 2. The table: `emb = cat(freqs, freqs)`, pairs `(j, j + D/2)`
 #
-# `_set_cos_sin_cache` (facts §1.2) builds `freqs = outer(t, inv_freq)` of shape
+# `_set_cos_sin_cache` ([upstream-set-cos-sin-cache](../SOURCES.md#upstream-set-cos-sin-cache))
+# builds `freqs = outer(t, inv_freq)` of shape
 # `(seq_len, D/2)` and then **concatenates it with itself**: `emb = cat(freqs, freqs)`, so
 #
 # $$\text{emb}[p, j] = p \cdot \text{inv\_freq}[j \bmod D/2],$$
@@ -126,9 +150,10 @@ assert torch.equal(cos8[:, :4], cos8[:, 4:]) and torch.equal(sin8[:, :4], sin8[:
 assert torch.allclose(angles8[1, :4], inv8, atol=1e-6)
 
 # %% [markdown]
-# The seed's L4.1.1 tasks claim `emb[1, 0:4] = (inv_freq[0], 0, inv_freq[1], 0)`, i.e. an
-# interleaved layout with pairs `(2i, 2i+1)` (facts §7.2 item 15). The table above is
-# half-split: `emb[1, 0:4] = inv_freq[0:4]`, and column `j` repeats in column `j + 4`.
+# The series' lesson 4.1.1 tasks expect `emb[1, 0:4]` to be `(inv_freq[0], 0, inv_freq[1], 0)`,
+# i.e. an interleaved layout with pairs `(2i, 2i+1)`
+# ([seed 4.1.1 tasks](../SOURCES.md#seed-4-1-1-tasks)). The table above is half-split:
+# `emb[1, 0:4] = inv_freq[0:4]`, and column `j` repeats in column `j + 4`.
 #
 # ## 3. `rotate_half`: a quarter turn of every `(j, j + D/2)` pair
 #
@@ -139,7 +164,8 @@ assert torch.allclose(angles8[1, :4], inv8, atol=1e-6)
 # y_{j+D/2} &= x_{j+D/2} \cos\theta_j + x_j \sin\theta_j, \end{aligned}$$
 #
 # exactly the 2-D rotation of the pair `(x_j, x_{j+D/2})` by `theta_j` (the two table columns
-# `j` and `j + D/2` hold the same angle). The package's code:
+# `j` and `j + D/2` hold the same angle). The package's code, as upstream's
+# ([upstream-rotate-half](../SOURCES.md#upstream-rotate-half)):
 
 # %%
 import inspect
@@ -168,8 +194,9 @@ assert torch.allclose(pair_norms_after, pair_norms_before, rtol=1e-6)
 #
 # DeepSeek-V3 was trained with **adjacent** pairs `(x_{2i}, x_{2i+1})`: its reference
 # `inference/model.py` views each adjacent pair as one complex number and multiplies it by
-# `e^{i p theta_i}` (facts §1.4). The table above pairs `(j, j + D/2)` instead. The remote
-# `modeling_deepseek.py` bridges the two **inside `apply_rotary_pos_emb`**: before the
+# `e^{i p theta_i}` ([deepseek-v3-inference](../SOURCES.md#deepseek-v3-inference)). The table
+# above pairs `(j, j + D/2)` instead. The remote `modeling_deepseek.py` bridges the two **inside
+# `apply_rotary_pos_emb`** ([upstream-apply-rotary](../SOURCES.md#upstream-apply-rotary)): before the
 # half-split formula it views q and k as `(..., D/2, 2)`, swaps the last two axes and flattens
 # back, which sends `[x0, x1, x2, x3, ...]` to `[x0, x2, ..., x1, x3, ...]`. Each adjacent pair
 # `(x_{2i}, x_{2i+1})` lands at `(i, i + D/2)`, exactly where the half-split formula rotates it
@@ -190,7 +217,7 @@ for i in range(4):
 # q and k (`D = 64`) at ten positions, compute (a) `rc.apply_rotary_pos_emb` (DeepSeek's path)
 # and (b) the complex-number version written from scratch: `z_i = x_{2i} + i x_{2i+1}`, times
 # `e^{i p inv_freq[i]}`, back to real adjacent pairs. The outputs of (a) stay in the permuted
-# layout (facts §1.4), so we de-interleave (b) before comparing. Tables in float64 so that
+# layout (upstream never undoes the permutation), so we de-interleave (b) before comparing. Tables in float64 so that
 # only the method, not float32 rounding, is compared:
 
 # %%
@@ -220,8 +247,7 @@ assert torch.allclose(q_ds @ k_ds.transpose(-1, -2), q_cx @ k_cx.transpose(-1, -
 # %% [markdown]
 # And without the de-interleave (Llama's formula applied to DeepSeek's weights) the rotation
 # pairs the wrong components: `x_0` is turned together with `x_32` instead of `x_1`. The
-# scores change, so a port that drops the permutation silently breaks the pretrained model
-# (facts, pitfall 4):
+# scores change, so a port that drops the permutation silently breaks the pretrained model:
 
 # %%
 cos_rows, sin_rows = cos64[position_ids].unsqueeze(1), sin64[position_ids].unsqueeze(1)
@@ -237,8 +263,9 @@ assert gap > 1.0
 # ## 5. The relative-position property
 #
 # Rotating q at position m by `m*theta` and k at position n by `n*theta` leaves, for every pair,
-# `Re(z_q conj(z_k) e^{i (m - n) theta})`: the score depends on **m - n only**. Same q and k,
-# placed at different absolute positions with the same distance 3:
+# `Re(z_q conj(z_k) e^{i (m - n) theta})`: the score depends on **m - n only**
+# ([paper-roformer](../SOURCES.md#paper-roformer)). Same q and k, placed at different absolute
+# positions with the same distance 3:
 
 # %%
 rope = rc.RotaryEmbedding(D)
@@ -272,36 +299,149 @@ assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other 
 # uses, they drift in the fourth decimal at position 4000, because `p * inv_freq` is rounded to
 # float32 before the cosine (lesson 08 measures this at 100k+ positions).
 #
-# ## 6. Explorer: how far each pair has turned at position p
+# ## 6. The clock picture: what a longer sequence asks of each pair
 #
-# Move `seq_len` (the last token sits at `p = seq_len - 1`; click a handle and press
-# ArrowRight to move one notch). **Left:** where the unit vector `(1, 0)` of five pairs lands
-# (angle modulo `2*pi`, all the dot product sees), under the base actually used. **Right:**
-# the unwrapped angle in turns for all 32 pairs: plain RoPE (gray), dynamic NTK with
-# `L = 4096` and the chosen `scaling_factor` (blue), and the largest angle each pair reached
-# inside a 4096-token training window (green, dashed). Past 4096 the slow pairs of plain RoPE
-# leave their trained range; the dynamic base (lesson 04) pulls them back.
+# Think of each pair as a clock hand. At position `p` hand `i` points at the angle
+# `p * inv_freq[i]`; over a window of positions `0 .. n-1` it sweeps the arc
+# `(n - 1) * inv_freq[i]`. Training at `L = 4096` positions showed every hand the arc
+# `[0, 4095 * inv_freq[i]]`, and nothing else.
+#
+# * **Fast pairs wrap many times** in training: pair 0 turns 651.7 times over the 4096 positions,
+#   and every pair up to 22 completes at least one turn (pair 22: 1.16 turns). They have seen
+#   every angle, so any position, however far, shows them angles that are **familiar**.
+# * **Slow pairs never complete a turn** in training: pairs 23 to 31 (pair 23: 0.87 of a turn,
+#   pair 31: 0.087). Only their swept arc is familiar. A longer request carries them past its
+#   end: a hand **leaves its arc**, pointing where it never pointed in training.
+#
+# In the picture each pair is a ring (the fastest innermost; the nine slow rings get more room),
+# angle 0 at 3 o'clock, angles counter-clockwise. The light grey band is the arc a slow pair swept
+# in training; blue is the part of the request's arc inside it, vermillion the part beyond it; the
+# black dot is the hand at the last position. Left: the end of training (`seq_len = L`). Right:
+# plain RoPE at `seq_len`. Move `seq_len` past 4096 and watch the slow rings turn vermillion.
+
+# %%
+from rope_course.explorers.clock import ClockExplorer
+
+ClockExplorer().show()
+
+# %% [markdown]
+# The numbers behind the picture, from the explorer's pure `compute`. Under plain RoPE every
+# never-turned pair reaches `(l - 1) / (L - 1)` of its trained arc at a request of `l` tokens:
+# all nine leave their arc as soon as `l > L`, at every length the slider offers:
+
+# %%
+turns = rc.inv_freq_for_base(BASE, D).double() * (L - 1) / (2 * math.pi)
+print("turns in training: pair 0", round(turns[0].item(), 1), "| pair 22", round(turns[22].item(), 2),
+      "| pair 23", round(turns[23].item(), 2), "| pair 31", round(turns[31].item(), 3))
+assert round(turns[0].item(), 1) == 651.7 and round(turns[22].item(), 2) == 1.16
+assert round(turns[23].item(), 2) == 0.87 and round(turns[31].item(), 3) == 0.087
+assert list(np.flatnonzero(turns.numpy() < 1)) == list(range(23, 32))
+
+clock_lengths = ClockExplorer().controls["seq_len"].options
+for seq_len in (4096, 4097, 8192, 16384, 131072):
+    shown = ClockExplorer.readout_values(ClockExplorer.compute(seq_len=seq_len))
+    print(f"seq_len {seq_len:6d}: {shown['beyond their trained arc']} of {shown['never-turned pairs']} "
+          f"beyond their arc, each at {shown['largest arc / trained']:.4f} of it")
+for seq_len in clock_lengths:
+    right = ClockExplorer.compute(seq_len=seq_len)["right"]
+    slow = right["fraction"][right["never_turned"]]
+    assert right["n_never_turned"] == 9
+    assert right["n_beyond"] == (9 if seq_len > L else 0)
+    assert np.allclose(slow, (seq_len - 1) / (L - 1), rtol=1e-12)
+
+# %% [markdown]
+# ## 7. Explorer: where each pair's hand is at position p, plain against dynamic
+#
+# Lesson 04 derives the dynamic class's answer to the clock picture: past `L` it raises the base,
+# which slows every pair except pair 0. This explorer previews it. Move `seq_len` (the last token
+# sits at `p = seq_len - 1`) and `scaling_factor`.
+#
+# * **Left:** where the unit vector `(1, 0)` of five pairs lands at `p` under the dynamic base
+#   (the angle modulo `2*pi`, all the dot product can see).
+# * **Right:** the fraction view, for the nine never-turned pairs 23 to 31 only: each pair's
+#   largest angle at `p` divided by the largest angle it reached in training (at position
+#   `L - 1`), for plain RoPE (black squares) and for dynamic NTK with `L = 4096` and the chosen
+#   `scaling_factor` (blue circles). The grey dashed line at 1 is the end of the trained arc:
+#   above it a hand has left its arc, below it the hand stays inside, squeezed. (Fast pairs are
+#   not drawn: they saw every angle, so a "largest trained angle" means nothing for them.)
 
 # %%
 from rope_course.explorers.rotation import RotationExplorer, rotation_state
 
-explorer = RotationExplorer()
-explorer.show()
+RotationExplorer().show()
 
 # %% [markdown]
-# The explorer's numbers are plain functions you can call. At the edge of training
-# (`seq_len = 4096`) the slowest pair has turned 0.546 rad, under a tenth of a turn; plain RoPE
-# at 131072 tokens turns it 17.5 rad (2.8 turns, angles it never saw); the dynamic base with
-# `scaling_factor = 1` brings it back to 0.546 rad, because at `s = 1` the slowest pair is
-# scaled exactly like interpolation by `l/L` (lesson 04). With `scaling_factor = 4` it
-# overshoots to 0.14 rad:
+# What the dynamic base does to the nine slow pairs, over the explorer's whole range
+# (`scaling_factor` 1 to 16 in steps of 0.25, every length from 4097 to 131072), computed from the
+# formula of lesson 04, `b' = b (1 + s (l/L - 1))^(D/(D-2))`, and checked against the explorer's
+# `compute` where they meet. It does **not** put the pairs back where training had them:
+#
+# * at `s = 1` the slowest pair comes back to its arc's end (1, up to the one-position offset
+#   `(l - 1) L / ((L - 1) l)`), and the other eight stay beyond it, the faster the farther: up to
+#   1.196 at `l = 2L`, 1.711 at `8L`, 2.446 at `32L`;
+# * as `s` grows they are squeezed: the slowest pairs drop below 1 at once, the faster ones only
+#   at long lengths stay beyond (at `s = 2`: at most 3 pairs, from `l` = 22950 on, up to 1.48);
+# * from `s = 3.5` on, every slow pair stays inside its arc at every length up to 131072, the
+#   slowest most (0.256 of its arc at `s = 4`, 0.064 at `s = 16`, both at 131072).
+#
+# Either way the angles differ from training: too far at small `s`, too compressed at large `s`.
+
+# %%
+lengths = np.arange(L + 1, 131073, dtype=np.float64)
+slow_pairs = np.arange(23, 32)
+
+
+def dynamic_fractions(s):
+    """(l, pair) -> largest angle at l / largest trained angle, dynamic NTK (formula of lesson 04)."""
+    new_base = BASE * (1 + s * (lengths / L - 1)) ** (D / (D - 2))
+    return (lengths[:, None] - 1) / (L - 1) * (new_base[:, None] / BASE) ** (-2 * slow_pairs / D)
+
+
+summary = {}
+for s in np.arange(1.0, 16.001, 0.25):
+    f = dynamic_fractions(s)
+    beyond = (f > 1).sum(axis=1)
+    summary[float(s)] = dict(most_beyond=int(beyond.max()), largest=float(f.max()), slowest_min=float(f[:, -1].min()),
+                             first_beyond=int(lengths[np.argmax(beyond > 0)]) if beyond.any() else None)
+print(" s     | most pairs beyond | largest fraction | slowest pair, smallest | first l with one beyond")
+for s in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.25, 3.5, 4.0, 8.0, 16.0):
+    r = summary[s]
+    print(f" {s:5.2f} | {r['most_beyond']:17d} | {r['largest']:16.4f} | {r['slowest_min']:22.4f} | {r['first_beyond']}")
+
+# the formula is the explorer's, at the explorer's own lengths (which uses float32 inv_freq, as the module)
+for seq_len in (8192, 32768, 131072):
+    for s in (1.0, 2.0, 4.0):
+        shown = rotation_state(seq_len, s)["fraction_dynamic"]
+        assert np.allclose(shown, dynamic_fractions(s)[seq_len - L - 1], rtol=1e-6)
+at_s1 = {k: dynamic_fractions(1.0)[k * L - L - 1] for k in (2, 8, 32)}
+for k, f in at_s1.items():
+    print(f"s = 1, l = {k}L: pairs 23..30 at {f[0]:.3f} .. {f[-2]:.3f}, slowest at {f[-1]:.5f}")
+assert all((f[:-1] > 1.01).all() and 1 < f[-1] < 1.00025 for f in at_s1.values())     # 8 beyond, the 9th at 1
+assert [round(float(at_s1[k][0]), 3) for k in (2, 8, 32)] == [1.196, 1.711, 2.446]
+assert (dynamic_fractions(1.0) >= 1).all()                                            # s = 1: nobody inside
+assert summary[2.0]["most_beyond"] == 3 and summary[2.0]["first_beyond"] == 22950
+assert (np.diff((dynamic_fractions(2.0) > 1).sum(axis=1)) >= 0).all()                  # ... and from there on
+assert round(summary[2.0]["largest"], 2) == 1.48
+assert all(summary[s]["most_beyond"] > 0 for s in summary if s <= 3.25)
+assert all(summary[s]["most_beyond"] == 0 for s in summary if s >= 3.5)               # all inside from 3.5 on
+assert all(summary[s]["slowest_min"] < 1 for s in summary if s > 1)                   # the slowest squeezed
+assert round(dynamic_fractions(4.0)[-1, -1], 3) == 0.256 and round(dynamic_fractions(16.0)[-1, -1], 3) == 0.064
+
+# %% [markdown]
+# The same story in radians for the slowest pair, from the explorer's `rotation_state`: at the edge
+# of training (`seq_len = 4096`) it has turned 0.546 rad, under a tenth of a turn; plain RoPE at
+# 131072 tokens turns it 17.5 rad (2.8 turns, angles it never saw); the dynamic base with
+# `scaling_factor = 1` brings it back to 0.546 rad (at `s = 1` the slowest pair is scaled exactly
+# like interpolation by `l/L`, lesson 04); with `scaling_factor = 4` it is squeezed to 0.140 rad.
+# Pair 0, at 1 rad per token, is never rescaled.
 
 # %%
 edge = rotation_state(4096, 1.0)
 far = rotation_state(131072, 1.0)
 far4 = rotation_state(131072, 4.0)
 print(f"slowest pair at p=4095:           {edge['lowest_plain']:.4f} rad")
-print(f"slowest pair at p=131071, plain:  {far['lowest_plain']:.4f} rad = {far['lowest_plain'] / (2 * math.pi):.2f} turns")
+print(f"slowest pair at p=131071, plain:  {far['lowest_plain']:.4f} rad "
+      f"= {far['lowest_plain'] / (2 * math.pi):.2f} turns")
 print(f"slowest pair at p=131071, s=1:    {far['lowest_dynamic']:.4f} rad (base {far['base']:.1f})")
 print(f"slowest pair at p=131071, s=4:    {far4['lowest_dynamic']:.4f} rad (base {far4['base']:.1f})")
 assert abs(edge["lowest_plain"] - 0.5461) < 1e-4
@@ -322,49 +462,67 @@ assert far["angles_dynamic"][0] == far["angles_plain"][0] == 131071.0  # pair 0 
 #   k first, which makes the half-split formula equal to adjacent-pair complex RoPE (checked to
 #   1e-12). Dropping that step changes the scores.
 # * After rotation `q . k` depends only on `m - n` (exactly in float64; to ~1e-4 in float32 at
-#   position 4000).
-# * Seed errors corrected here: frequency order (§7.2 item 3), wrong numbers (item 14), the
-#   `emb` layout (item 15).
+#   position 4000), for the slow pairs as much as for the fast ones: the slow pairs carry a
+#   coarse, long-range relative signal.
+# * The clock picture: with `L = 4096` (D = 64, b = 10^4) pairs 0 to 22 wrap in training and see
+#   every angle; pairs 23 to 31 never complete a turn, and plain RoPE takes all nine past their
+#   trained arc at any `l > L`. The dynamic base does not put them back: at `s = 1` eight stay
+#   beyond (up to 2.45x at 32L) while the slowest returns to 1; from `s = 3.5` all are squeezed
+#   inside.
+# * Seed errors corrected here: frequency order, wrong numbers (the `10000^(2/128)` ratio, the
+#   "10k tokens" wavelength), the `emb` layout.
 #
 # ## Exercises
 #
-# Each checker answers "not attempted yet", "correct", or the first case that is wrong with
-# expected vs got. Solutions: `lessons/solutions/01_rope_refresher.ipynb`.
+# Each checker answers "not attempted yet", "correct", or what is wrong with a hint. Solutions:
+# `lessons/solutions/01_rope_refresher.ipynb`.
 #
-# **Exercise 1.** Write `my_inv_freq(base, dim)` returning the float32 tensor of the `dim/2`
-# inverse frequencies, index 0 first (highest).
+# **Exercise 1 (derive).** In the cache of `RotaryEmbedding(64)` (base 10000), which angle does
+# column 40 of row 1000 hold? That is `emb[1000, 40]`, in radians, before cos and sin are taken
+# and not reduced modulo `2*pi`. Work it out from the layout; do not read it back from a table.
 
 # %%
-from rope_course.checks.lesson01 import check_deinterleave, check_inv_freq, check_rope_adjacent
+from rope_course.checks.lesson01 import check_half_fixed_port, check_interleave, check_never_turned, check_table_angle
 
-
-def my_inv_freq(base, dim):
-    raise NotImplementedError  # your code here
-
-
-result = check_inv_freq(my_inv_freq)
+answer = ...  # radians
+result = check_table_angle(answer)
 
 # %% [markdown]
-# **Exercise 2.** Write `my_deinterleave(x)` that maps `[x0, x1, x2, x3, ...]` to
-# `[x0, x2, ..., x1, x3, ...]` on the last axis, for any number of leading axes.
+# **Exercise 2 (derive).** Kimi-K2's rotary has `D = 64` and `rope_theta = 50000`. With a training
+# window of `L = 4096` positions, how many of its 32 pairs never complete a turn in training, i.e.
+# sweep less than `2*pi` over positions `0 .. L-1`? Derive the bound on `i` first.
 
 # %%
-def my_deinterleave(x):
-    raise NotImplementedError  # your code here
-
-
-result = check_deinterleave(my_deinterleave)
+answer = ...  # a number of pairs
+result = check_never_turned(answer)
 
 # %% [markdown]
-# **Exercise 3.** Write `my_rope_adjacent(x, position, inv_freq)` for a 1-D float64 `x` of
-# length `D`: turn each adjacent pair `(x[2i], x[2i+1])` by `position * inv_freq[i]`
-# (counter-clockwise) and return the result in the **same adjacent layout**. Use any method
-# (complex numbers, or de-interleave + half-split + undo the permutation); the checker compares
-# against the package's DeepSeek path.
+# **Exercise 3 (predict).** A port of DeepSeek's `apply_rotary_pos_emb` de-interleaves `q` but
+# forgets to de-interleave `k`:
+#
+# ```python
+# def port_apply_rotary(q, k, cos, sin, position_ids):
+#     cos, sin = cos[position_ids].unsqueeze(1), sin[position_ids].unsqueeze(1)
+#     q = deinterleave(q)                      # k is left as it is
+#     return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+# ```
+#
+# With this port, (a) does the score `q . k` still depend only on `m - n`? (b) Is it the score
+# DeepSeek's function gives? Answer `(a, b)`, two booleans, before trying it.
 
 # %%
-def my_rope_adjacent(x, position, inv_freq):
+answer = ...  # (True or False, True or False)
+result = check_half_fixed_port(answer)
+
+# %% [markdown]
+# **Exercise 4 (implement the inverse).** DeepSeek's outputs stay in the de-interleaved layout.
+# Write `my_interleave(x)`, which puts them back: it maps `[x0, x2, ..., x1, x3, ...]` to
+# `[x0, x1, x2, x3, ...]` on the last axis, for any number of leading axes, so that
+# `my_interleave(rc.deinterleave(x))` is `x`.
+
+# %%
+def my_interleave(x):
     raise NotImplementedError  # your code here
 
 
-result = check_rope_adjacent(my_rope_adjacent)
+result = check_interleave(my_interleave)

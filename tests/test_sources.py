@@ -25,11 +25,9 @@ FOREIGN_CITATION = re.compile(
 # Files whose citations still point outside the repository, to be emptied as each owner migrates:
 # when you move a file's citations to SOURCES.md, delete its line here (the test fails until you do).
 MIGRATING_CITATIONS = frozenset({
-    "lessons/01_rope_refresher.ipynb",
     "lessons/02_inherited_forward.ipynb",
     "lessons/08_precision_and_cost.ipynb",
     "lessons/09_real_models_and_next.ipynb",
-    "lessons_src/01_rope_refresher.py",
     "lessons_src/02_inherited_forward.py",
     "lessons_src/08_precision_and_cost.py",
     "lessons_src/09_real_models_and_next.py",
