@@ -3,13 +3,14 @@
 #
 # This course teaches one class precisely: the **Dynamic NTK-scaled rotary embedding** in
 # DeepSeek-V3's `modeling_deepseek.py` (the file Kimi-K2 ships too), starting from a lesson
-# ("4.3.3", the *seed*) that gets several things wrong, and correcting it with numbers you can
-# rerun.
+# ("4.3.3", the *seed*, [seed 4.3.3](../SOURCES.md#seed-4-3-3)) that gets several things wrong,
+# and correcting it with numbers you can rerun. Every source the course cites is listed in
+# [SOURCES.md](../SOURCES.md).
 #
 # **In this notebook** (a few seconds, nothing to learn yet about RoPE):
 # 1. check that the environment is the right one (Python, torch, widgets);
 # 2. check that sliders render, and learn how to move them;
-# 3. see the course map: eleven notebooks, 00 to 10;
+# 3. see the course map: twelve notebooks, 00 to 11;
 # 4. see how exercises and their checkers work, and how to run a lesson's checks.
 #
 # Run the cells from top to bottom (Shift+Enter, or *Run > Run All Cells*).
@@ -77,9 +78,11 @@ print("ipywidgets 8 and jupyterlab_widgets are installed")
 # Below you should see two sliders, `seq_len` and `scaling_factor`, a line of numbers, and a
 # plot.
 #
-# **If you see text instead** (something like `VBox(children=(SelectionSlider(...` or
-# a message that the widget could not be displayed), the widget extension is not active in this JupyterLab, or the
-# kernel is not the course's environment. The fix is in the
+# **If you see a line of text instead** after running the cell (*Interactive explorer: run this
+# cell for live sliders ...*, or a message that the widget could not be displayed), the widget
+# extension is not active in this JupyterLab, or the kernel is not the course's environment.
+# (Before a cell has run, that line and the saved picture are what a notebook shows: run the
+# cell.) The fix is in the
 # [README's troubleshooting section](../README.md#troubleshooting) (in short: start with
 # `make lab`, and choose the kernel of `.venv`). Everything else in the course still works
 # without sliders: every number is also computed in a cell.
@@ -123,21 +126,34 @@ assert round(DynamicBasePreview.compute(seq_len=8192, scaling_factor=2.0)["new_b
 # ## 3. The course map
 #
 # One concept per notebook; each runs top to bottom in seconds. 01 to 05 are the core: they
-# take the seed lesson apart. 06 to 10 go further.
+# take the seed lesson apart. 06 to 11 go further.
 #
-# | # | notebook | what it teaches |
-# |---|---|---|
-# | 00 | [start_here](00_start_here.ipynb) | this page: environment, sliders, the map, checkers |
-# | 01 | [rope_refresher](01_rope_refresher.ipynb) | `inv_freq` and its order (index 0 = highest frequency), the `cat(freqs, freqs)` table, `rotate_half`, DeepSeek's de-interleave, the relative-position property |
-# | 02 | [inherited_forward](02_inherited_forward.ipynb) | the forward (cache check, slice, cast) that the dynamic class inherits unchanged; views vs copies; why `seq_len` is required |
-# | 03 | [cache_trigger](03_cache_trigger.ipynb) | when the cache is rebuilt: the init cache thrown away, the strict `>`, exact-length rebuilds, a rebuild at every decode step |
-# | 04 | [dynamic_base](04_dynamic_base.ipynb) | the dynamic base formula, the bracket `a(l) = 1 + s(l/L - 1)`, continuity at `L`, why the exponent is `D/(D-2)` |
-# | 05 | [dynamic_forward](05_dynamic_forward.ipynb) | the whole path end to end, the seed's example done right, history dependence and Hugging Face's later reset rule |
-# | 06 | [attention](06_attention.ipynb) | the rotation inside attention: score against distance, trained range vs extrapolation vs dynamic NTK |
-# | 07 | [generation_kv_cache](07_generation_kv_cache.ipynb) | keys cached after RoPE: the base drifts while decoding, prefill and decode disagree, and the fix |
-# | 08 | [precision_and_cost](08_precision_and_cost.ipynb) | float32 angles at 100k+ positions, bf16 positions, what a rebuild costs, a faster bit-identical rebuild |
-# | 09 | [real_models_and_next](09_real_models_and_next.ipynb) | DeepSeek-V3 and Kimi-K2 configs select YaRN, not dynamic NTK; linear vs NTK vs dynamic vs YaRN side by side |
-# | 10 | [does_it_extrapolate](10_does_it_extrapolate.ipynb) | a tiny RoPE model trained here at context `L`, evaluated to `8L` under each scaling method |
+# * **[00 start_here](00_start_here.ipynb)**: this page: environment, sliders, the map, checkers.
+# * **[01 rope_refresher](01_rope_refresher.ipynb)**: `inv_freq` and its order (index 0 = highest
+#   frequency), the `cat(freqs, freqs)` table, `rotate_half`, DeepSeek's de-interleave, the
+#   relative-position property, the clock picture.
+# * **[02 inherited_forward](02_inherited_forward.ipynb)**: the forward (cache check, slice, cast)
+#   that the dynamic class inherits unchanged; views vs copies; why `seq_len` is required; a call
+#   inspector.
+# * **[03 cache_trigger](03_cache_trigger.ipynb)**: when the cache is rebuilt: the init cache thrown
+#   away, the strict `>`, exact-length rebuilds, a rebuild at every decode step.
+# * **[04 dynamic_base](04_dynamic_base.ipynb)**: the dynamic base formula, the bracket
+#   `a(l) = 1 + s(l/L - 1)`, continuity at `L`, why the exponent is `D/(D-2)`.
+# * **[05 dynamic_forward](05_dynamic_forward.ipynb)**: the whole path end to end, the seed's
+#   example done right, history dependence and Hugging Face's later reset rule.
+# * **[06 attention](06_attention.ipynb)**: the rotation inside attention: score against distance,
+#   trained range vs extrapolation vs dynamic NTK.
+# * **[07 generation_kv_cache](07_generation_kv_cache.ipynb)**: keys cached after RoPE: the base
+#   drifts while decoding, prefill and decode disagree, and the fix.
+# * **[08 precision_and_cost](08_precision_and_cost.ipynb)**: float32 angles at 100k+ positions,
+#   bf16 positions, what a rebuild costs, a faster bit-identical rebuild.
+# * **[09 real_models_and_next](09_real_models_and_next.ipynb)**: DeepSeek-V3 and Kimi-K2 configs
+#   select YaRN, not dynamic NTK; linear vs NTK vs dynamic vs YaRN side by side.
+# * **[10 does_it_extrapolate](10_does_it_extrapolate.ipynb)**: tiny RoPE models trained here at
+#   context `L`, evaluated to `8L` under each scaling method.
+# * **[11 engines_and_serving](11_engines_and_serving.ipynb)**: the same `rope_scaling` in the real
+#   transformers module, in vLLM and in DeepSeek's class; batching and padding; the traps in the
+#   real configs.
 #
 # The notebooks present in your copy of `lessons/` (the output depends on the checkout, so the
 # notebook tests do not compare it):
@@ -148,11 +164,13 @@ COURSE_MAP = {
     "00": "start_here", "01": "rope_refresher", "02": "inherited_forward", "03": "cache_trigger",
     "04": "dynamic_base", "05": "dynamic_forward", "06": "attention", "07": "generation_kv_cache",
     "08": "precision_and_cost", "09": "real_models_and_next", "10": "does_it_extrapolate",
+    "11": "engines_and_serving",
 }
 found = sorted(p.name for p in Path.cwd().glob("[0-9][0-9]_*.ipynb"))
 for number, name in COURSE_MAP.items():
     filename = f"{number}_{name}.ipynb"
     print(f"{'found  ' if filename in found else 'missing'}  {filename}")
+assert sorted(COURSE_MAP) == [f"{n:02d}" for n in range(12)]                 # the map is complete, 00 to 11
 assert "00_start_here.ipynb" in found, "run this notebook from the lessons/ folder"
 assert all(f[:2] in COURSE_MAP and f == f"{f[:2]}_{COURSE_MAP[f[:2]]}.ipynb" for f in found), found
 
@@ -177,17 +195,35 @@ line = compare("a vs a + 0.01", a, a + 0.01)       # neither: max diff 0.01
 assert "exact: False | close: False" in line       # compare also returns its line
 
 # %% [markdown]
-# **Exercise checkers.** An exercise cell defines a function whose body is
-# `raise NotImplementedError`, then calls the lesson's checker, which answers one of three
-# things: *not attempted yet*, *correct*, or the first input on which your function is wrong,
-# with the expected and the actual value. A demonstration with a warm-up question: the
-# wavelength in tokens of rotary pair `i`, `2*pi * base^(2i/dim)` (lesson 01). The lessons'
-# checkers are built on `check_exercise(name, your_function, reference, cases)`:
+# **Exercise checkers.** The lessons' exercises come in two kinds, each with its checker:
+#
+# * *predict, derive or find the bug*: you replace `answer = ...` with a value (a number, a
+#   tuple, True/False, ...) and the lesson calls `check_answer(name, answer, expected)`;
+# * *write a function*: a function whose body is `raise NotImplementedError`, checked with
+#   `check_exercise(name, your_function, reference, cases)` on the checker's own inputs.
+#
+# Either checker answers one of three things: *not attempted yet*, *correct*, or what is wrong
+# (which input, or why the value is not it) followed by a **hint**, a nudge that never gives the
+# answer away. The expected values live in the checker modules (`rope_course/checks/lessonNN.py`),
+# not on the page.
+#
+# A demonstration with a warm-up question: the wavelength in tokens of rotary pair `i`,
+# `2*pi * base^(2i/dim)` (lesson 01). Every lesson's checker also records its result for
+# `make progress`, the list of your exercises and their status; these demonstrations are not
+# exercises, so they are made with `quiet=True`, which records nothing (and prints nothing: the
+# cells print the messages themselves).
 
 # %%
+import functools
 import math
 
-from rope_course.checks import Case, check_exercise
+from rope_course.checks import Case, check_answer, check_exercise
+
+# quiet=True: not recorded, so `make progress` lists only the lessons' real exercises
+demo_function_check = functools.partial(check_exercise, "wavelength (demo)", quiet=True,
+                                        hint="a full turn is 2*pi radians")
+demo_answer_check = functools.partial(check_answer, "wavelength of pair 0 (demo)", quiet=True,
+                                      hint="pair 0 turns by 1 radian per token")
 
 
 def reference_wavelength(i, base, dim):
@@ -202,27 +238,45 @@ def wavelength(i, base, dim):
     raise NotImplementedError  # your code here
 
 
-first = check_exercise("wavelength", wavelength, reference_wavelength, CASES)
+first = demo_function_check(wavelength, reference_wavelength, CASES)
+print(first.message)
 
 
 def wavelength(i, base, dim):            # an attempt that forgets the 2*pi
     return base ** (2 * i / dim)
 
 
-second = check_exercise("wavelength", wavelength, reference_wavelength, CASES)
+second = demo_function_check(wavelength, reference_wavelength, CASES)
+print(second.message)
 
 
 def wavelength(i, base, dim):            # right
     return 2 * math.pi * base ** (2 * i / dim)
 
 
-third = check_exercise("wavelength", wavelength, reference_wavelength, CASES)
+third = demo_function_check(wavelength, reference_wavelength, CASES)
+print(third.message)
 assert (first.status, second.status, third.status) == ("not attempted yet", "wrong", "correct")
-assert "pair 0, base 10000, dim 64" in second.message
+assert "pair 0, base 10000, dim 64" in second.message and "Hint:" in second.message
+
+# %% [markdown]
+# The same question as a prediction: how many tokens does pair 0 take for one full turn? A stub,
+# a wrong answer and a right one (the checker accepts any numeric type, and compares a float
+# with a relative tolerance):
+
+# %%
+answers = [..., 6, 2 * math.pi]
+results = [demo_answer_check(answer, 2 * math.pi) for answer in answers]
+for result in results:
+    print(result.message)
+assert [r.status for r in results] == ["not attempted yet", "wrong", "correct"]
+assert "Hint:" in results[1].message and "6.28" not in results[1].message   # the hint, never the answer
 
 # %% [markdown]
 # An unattempted exercise never raises, so every lesson runs top to bottom before you have
-# touched anything.
+# touched anything. `make progress` runs your copies of the lessons headless and lists every
+# exercise with its status; `make reset-lesson LESSON=NN` backs up your copy of a lesson and
+# gives you a fresh one.
 #
 # ## 5. Running a lesson's checks
 #
@@ -231,7 +285,8 @@ assert "pair 0, base 10000, dim 64" in second.message
 # fail. From the repository root, for one lesson:
 #
 # ```bash
-# .venv/bin/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with lessons/nbval_sanitize.cfg lessons/03_cache_trigger.ipynb
+# .venv/bin/python -m pytest --nbval --nbval-current-env \
+#     --nbval-sanitize-with lessons/nbval_sanitize.cfg lessons/03_cache_trigger.ipynb
 # ```
 #
 # For all of them, `make test-lessons`; for everything (package tests, lessons, and a browser
