@@ -27,10 +27,8 @@ FOREIGN_CITATION = re.compile(
 MIGRATING_CITATIONS = frozenset({
     "lessons/02_inherited_forward.ipynb",
     "lessons/08_precision_and_cost.ipynb",
-    "lessons/09_real_models_and_next.ipynb",
     "lessons_src/02_inherited_forward.py",
     "lessons_src/08_precision_and_cost.py",
-    "lessons_src/09_real_models_and_next.py",
 })
 
 ANCHOR = r"SOURCES\.md#"

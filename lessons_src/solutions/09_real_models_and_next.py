@@ -1,61 +1,71 @@
 # %% [markdown]
 # # 09 · Real models: DeepSeek-V3 and Kimi-K2 use YaRN (solutions)
 #
-# Worked solutions to the exercises of lesson 09, checked by the same checkers.
+# Worked solutions to the exercises of lesson 09, checked by the same checkers. Each is derived
+# from the rules as the lesson states them, without the package's helpers.
 
 # %%
 import math
 
-import torch
-
-from rope_course.checks.lesson09 import check_softmax_scale, check_yarn_correction_range, check_yarn_ratio
+from rope_course.checks.lesson09 import check_fixed_logits, check_llama3_split, check_never_turned_llama3
 
 # %% [markdown]
-# **1.** The correction dimension for r turns, floor at beta_fast (many turns: a low pair index),
-# ceil at beta_slow (few turns: a high index), then the clamp. Upstream clamps to D − 1, not to
-# the last pair D/2 − 1; for the real configs it makes no difference.
+# **1.** Upstream's two places, with `mscale` at its default 1: the YaRN class multiplies cos and
+# sin by mscale(s, 1) / mscale(s, `mscale_all_dim`), not by the generic 0.1·ln s + 1, and the
+# attention multiplies the softmax scale by mscale(s, `mscale_all_dim`)² when `mscale_all_dim` is
+# non-zero. So the fix is one line: divide the generic factor by mscale(s, `mscale_all_dim`).
+#
+# Check the three cases. V3 (`mscale_all_dim` = 1): the ratio is 1, the softmax carries the whole
+# temperature, on all 192 dims. `mscale_all_dim` = 0: mscale(s, 0) = 1, so the ratio is the generic
+# factor and the softmax scale is plain, the generic YaRN (on the RoPE dims only, as lesson 09 showed).
+# Either way the RoPE dims get mscale(s, 1)² once. Dropping the cos/sin factor altogether is right for
+# V3 but wrong at `mscale_all_dim` = 0; dropping the softmax factor is wrong for V3.
 
 # %%
-def yarn_correction_range(dim, base, original_max_position_embeddings, beta_fast, beta_slow):
-    def correction_dim(turns):
-        return dim * math.log(original_max_position_embeddings / (2 * math.pi * turns)) / (2 * math.log(base))
-
-    low = math.floor(correction_dim(beta_fast))
-    high = math.ceil(correction_dim(beta_slow))
-    return max(low, 0), min(high, dim - 1)
+def mscale(s, m):
+    return 1.0 if s <= 1 else 0.1 * m * math.log(s) + 1.0
 
 
-result = check_yarn_correction_range(yarn_correction_range)
-assert result.correct
-print("DeepSeek-V3:", yarn_correction_range(64, 10000, 4096, 32, 1), "| Kimi-K2:", yarn_correction_range(64, 50000.0, 4096, 1, 1))
-
-# %% [markdown]
-# **2.** The temperature multiplies the score once, as mscale² (YaRN applies √(1/t) to q and to
-# k). The scale uses the whole q head (128 + 64 = 192 for DeepSeek-V3), not only the rotary part.
-
-# %%
-def softmax_scale(q_head_dim, factor, mscale_all_dim):
-    scale = q_head_dim ** -0.5
+def fixed_logits(q_nope, k_nope, q_pe, k_pe, factor, mscale_all_dim):
+    attention_factor = mscale(factor, 1.0) / mscale(factor, mscale_all_dim)  # upstream's cos/sin factor
+    q_pe, k_pe = q_pe * attention_factor, k_pe * attention_factor
+    scale = (q_nope.shape[-1] + q_pe.shape[-1]) ** -0.5
     if mscale_all_dim:
-        m = 1.0 if factor <= 1 else 0.1 * mscale_all_dim * math.log(factor) + 1.0
-        scale = scale * m * m
-    return scale
+        scale = scale * mscale(factor, mscale_all_dim) ** 2
+    return (q_nope @ k_nope.T + q_pe @ k_pe.T) * scale
 
 
-result = check_softmax_scale(softmax_scale)
+result = check_fixed_logits(fixed_logits)
 assert result.correct
 
 # %% [markdown]
-# **3.** YaRN's inv_freq is (1 − ramp)·original + ramp·original/s, so the ratio is
-# (1 − ramp) + ramp/s: 1 for the fast pairs, 1/s for the slow ones.
+# **2.** Pair i turns L·θ^(−2i/D)/(2π) times over L tokens. It is exactly one turn at
+# i* = (D/2)·ln(L/2π)/ln θ = 64 · ln(8192/2π)/ln 500000 = 64 · 7.173/13.122 ≈ 34.98. Pairs 0..34
+# turn at least once; pairs 35..63 do not: 29 pairs. (Twice 35 = 70 is the critical dimension in
+# dimensions.)
 
 # %%
-def yarn_ratio(half, low, high, factor):
-    if low == high:
-        high = high + 0.001
-    ramp = torch.clamp((torch.arange(half, dtype=torch.float64) - low) / (high - low), 0, 1)
-    return (1 - ramp) + ramp / factor
+boundary = 64 * math.log(8192 / (2 * math.pi)) / math.log(500000.0)
+never_turned_llama3 = 64 - math.ceil(boundary)
+print(f"i* = {boundary:.3f} -> {never_turned_llama3} pairs never turn")
+result = check_never_turned_llama3(never_turned_llama3)
+assert result.correct
+
+# %% [markdown]
+# **3.** The rule counts turns over the original context, r = 8192·θᵢ/(2π): divided when r < 1
+# (the 29 pairs of exercise 2), kept when r > 4, blended in between. r = 4 at
+# i = 64·ln(8192/(8π))/ln 500000 = 64 · 5.787/13.122 ≈ 28.22, so pairs 0..28 are kept (29 pairs),
+# pairs 29..34 are blended (6) and pairs 35..63 are divided by 8 (29). The counts add up to 64.
+
+# %%
+def turns(i):
+    return 8192 * 500000.0 ** (-2 * i / 128) / (2 * math.pi)
 
 
-result = check_yarn_ratio(yarn_ratio)
+fast_boundary = 64 * math.log(8192 / (8 * math.pi)) / math.log(500000.0)
+kept = sum(turns(i) > 4 for i in range(64))
+divided = sum(turns(i) < 1 for i in range(64))
+llama3_split = (kept, 64 - kept - divided, divided)
+print(f"r = 4 at i = {fast_boundary:.3f}; (kept, blended, divided) = {llama3_split}")
+result = check_llama3_split(llama3_split)
 assert result.correct
