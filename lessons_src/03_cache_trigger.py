@@ -153,9 +153,9 @@ assert std.rebuilds == decode_calls
 assert rows == sum(range(5, 16)) == 110
 
 # %% [markdown]
-# Eleven calls, eleven rebuilds, each of the whole table: the work grows like the square of the
-# number of generated tokens (exercise 2 asks for the exact count). The seed series says the
-# opposite:
+# Eleven calls, eleven rebuilds, each of the whole table. Every generated token costs a table as
+# long as the sequence so far, so the total work is quadratic in the number of generated tokens
+# (exercise 2 asks for the exact count). The seed series says the opposite:
 # "Caching makes RoPE O(1) per token after init" (lesson 4.1.2,
 # [seed-4-1-2](../SOURCES.md#seed-4-1-2)) and "No Additional Cost" (lesson 4.3.3,
 # [seed-4-3-3](../SOURCES.md#seed-4-3-3)).
@@ -164,8 +164,10 @@ assert rows == sum(range(5, 16)) == 110
 # ### For the dynamic class, every rebuild past L picks a new base
 #
 # The dynamic class has the same trigger, and its builder recomputes the base whenever the
-# rebuild is for `seq_len > L` (lesson 04 derives the formula). With L = 16, s = 2, D = 64, a
-# prefill of 16 then 8 decode steps: 9 rebuilds, and the base moves at each of the 8 steps.
+# rebuild is for `seq_len > L`. Write b'(l) for the base a rebuild at length l computes
+# (`rc.dynamic_ntk_base`; lesson 04 derives the formula); b'(l) = b for l ≤ L. With L = 16, s = 2,
+# D = 64, a prefill of 16 then 8 decode steps: 9 rebuilds, and the base moves at each of the 8
+# steps.
 
 # %%
 dyn = CountingDynamicNTK(dim=64, max_position_embeddings=16, scaling_factor=2.0)
@@ -201,9 +203,10 @@ assert torch.equal(dyn.inv_freq, rc.inv_freq_for_base(bases[-1], 64))
 # The saved picture is the default `seq_len = 8192`. The first conversation rebuilds at each of
 # its 9 calls and leaves the cache at 8200 rows. The second conversation's calls (6000 to 6008)
 # are all shorter, so none of them rebuilds: all 9 run on the first conversation's base b'(8200)
-# ≈ 20473, while a fresh module would give them 14850 (the last one). Drag `seq_len` below 6000
-# and the second conversation rebuilds and gets its own base again. Drag `scaling_factor`: the
-# bases move (past L), the rebuild count does not.
+# ≈ 20473, while a fresh module would give each its own, from b'(6000) ≈ 14830 to b'(6008) ≈ 14850.
+# Drag `seq_len` below 5992 (the first conversation then ends before 6000) and every call of the
+# second conversation rebuilds and gets its own base again; in between, only its later calls do.
+# Drag `scaling_factor`: the bases move (past L), the rebuild count does not.
 
 # %%
 r = TimelineExplorer.compute(seq_len=8192, scaling_factor=1.0)
@@ -212,6 +215,7 @@ second = slice(9, 18)
 assert r["rebuilds"] == 9 and r["final_cached"] == 8200 and not any(r["rebuilt"][second])
 assert r["base"][second] == [rc.dynamic_ntk_base(10000, 64, 8200, 4096, 1.0)] * 9
 assert round(r["final_base"]) == 20473 and round(r["fresh_final_base"]) == 14850
+assert round(r["fresh_base"][9]) == 14830  # b'(6000)
 r = TimelineExplorer.compute(seq_len=5000, scaling_factor=1.0)
 print({k: format_number(v) for k, v in TimelineExplorer.readout_values(r).items()})
 assert r["rebuilds"] == 18 and r["final_cached"] == 6008
@@ -220,8 +224,8 @@ assert r["final_base"] == r["fresh_final_base"]
 # %% [markdown]
 # Over every `seq_len` of the slider and several `scaling_factor`s: the second conversation never
 # rebuilds exactly when `seq_len` ≥ 6000 (then none of its calls, up to 6008, is longer than the
-# first conversation's last one, `seq_len` + 8), and the number of rebuilds does not depend on
-# `scaling_factor`.
+# first conversation's last one, `seq_len` + 8), every one of its calls rebuilds exactly when
+# `seq_len` + 8 < 6000, and the number of rebuilds does not depend on `scaling_factor`.
 
 # %%
 explorer = TimelineExplorer()
@@ -231,6 +235,7 @@ for seq_len in slider_lengths:
     for s in (1.0, 2.0, 4.0, 16.0):
         r = TimelineExplorer.compute(seq_len=seq_len, scaling_factor=s)
         assert (not any(r["rebuilt"][second])) == (seq_len >= 6000)
+        assert all(r["rebuilt"][second]) == (seq_len + 8 < 6000)
         counts.add(r["rebuilds"])
     assert len(counts) == 1
 print(f"checked {len(slider_lengths)} slider positions ({slider_lengths[0]} to {slider_lengths[-1]}) "

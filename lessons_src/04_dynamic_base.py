@@ -208,8 +208,8 @@ print("inv_freq[0] before/after:", orig[0].item(), rope.inv_freq[0].item(),
 assert rope.inv_freq[0] == orig[0] == 1.0 and bool((rope.inv_freq[1:] < orig[1:]).all())
 
 # %% [markdown]
-# Halfway down (i = D/4) the ratio is about 1/√a, 0.70 for a = 2, at D = 64 as at D = 1024: a
-# wider head does not make the method look more like linear scaling.
+# Halfway down (i = D/4) the ratio is a^(-D/(2(D-2))), close to 1/√a: 0.70 for a = 2, at D = 64
+# as at D = 1024. A wider head does not make the method look more like linear scaling.
 #
 # ### How different are two nearby bases?
 #
@@ -253,10 +253,10 @@ assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 # DeepSeek's file has it as the linear class, [upstream-linear](../SOURCES.md#upstream-linear)):
 # divide every position, that is every frequency, by s, so that l positions fit into the trained
 # angles. It divides the **fast** pairs too. Pair 0 turns 1 rad per token in training, and
-# neighbouring tokens differ by that much in it; under PI with s = 4 they differ by 0.25 rad in
-# every pair, so the pairs that carry local order (which token is next to which) see tokens four
-# times closer than in training. The YaRN paper calls this the loss of high-frequency, local
-# information ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1),
+# neighbouring tokens differ by that much in it; under PI with s = 4 they differ by 0.25 rad.
+# Every pair sees neighbouring tokens four times closer than in training, the fast pairs that
+# carry local order (which token is next to which) included. The YaRN paper calls this the loss
+# of high-frequency, local information ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1),
 # [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)). NTK-aware scaling with the same factor changes
 # the base instead: the fast end is left alone and only the slow end is divided by the full s.
 
@@ -277,17 +277,21 @@ assert bool((ntk_theta >= pi_theta * (1 - 1e-6)).all())  # never slows a pair mo
 #
 # /u/bloc97 named the method "NTK-aware" ([origin-bloc97](../SOURCES.md#origin-bloc97)) after an
 # argument from the Fourier-features literature: Tancik et al. used neural tangent kernel (NTK)
-# theory to show that a network fed low-dimensional coordinates learns high-frequency detail
-# badly unless the input's high frequencies are kept
-# ([paper-fourier-features](../SOURCES.md#paper-fourier-features)). Read for RoPE: do not squeeze
-# the high frequencies. That is the whole connection. No kernel is computed or preserved by the
+# theory to show that a plain network fed low-dimensional coordinates fails to learn
+# high-frequency functions, and that mapping the coordinates to Fourier features (sines and
+# cosines of many frequencies) fixes it
+# ([paper-fourier-features](../SOURCES.md#paper-fourier-features)). RoPE's pairs are such
+# features of the position; read for RoPE: do not take the high frequencies away. That is the
+# whole connection. No kernel is computed or preserved by the
 # rule, and attention is not "linearized" by it (lesson 4.3.1's tasks say both,
 # [seed-4-3-1](../SOURCES.md#seed-4-3-1)); the rule is a base change with the boundary condition
 # of section 4.
 #
 # ### Dynamic: the factor follows the current length
 #
-# A fixed NTK-aware factor changes the frequencies for every input, short ones included.
+# A fixed NTK-aware factor (the base b·α^(D/(D-2)) set once, as in exllama,
+# [exllama-126](../SOURCES.md#exllama-126)) changes the frequencies for every input, short ones
+# included.
 # "Dynamic" scaling picks the factor from the length of the current call instead and keeps the
 # exact positions up to the trained length ([origin-emozilla](../SOURCES.md#origin-emozilla);
 # the YaRN paper's §3.3, [paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3), writes the factor as
@@ -316,9 +320,10 @@ print("s = 1: the factor in force is max(1, l/L) at every slider length")
 #
 # the plain-RoPE overshoot (l-1)/(L-1) times the ratio of section 4. Above 1 the hand leaves its
 # trained arc; below 1 it is squeezed inside it, and then the model sees long distances as
-# shorter ones. The YaRN paper remarks that NTK-aware scaling "extrapolates" some dimensions past
-# their range, which is why the factor is set higher than the length ratio
-# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)). `rope_course.angles` computes these fractions:
+# shorter ones. The YaRN paper remarks that under NTK-aware scaling some dimensions are slightly
+# extrapolated to out-of-bound values, which is why the factor is set higher than the length
+# ratio ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)); here the factor is the bracket a(l), and
+# s > 1 is what makes it exceed l/L. `rope_course.angles` computes these fractions:
 
 # %%
 for L, first_slow in ((4096, 23), (2048, 21)):
@@ -334,27 +339,33 @@ assert r["n_beyond"] == 9 and round(slow.min(), 4) == 1.0001 and round(slow.max(
 # %% [markdown]
 # At s = 1 the slowest pair is brought back to its range edge, but only to it: f = (l-1)L/((L-1)l),
 # a hair above 1 (the one-position offset between l-1 and l), and every faster never-turned pair
-# stays beyond. With any s > 1 the slowest pair is squeezed below 1. And for every s, a pair
+# stays beyond. The slowest pair is squeezed below 1 exactly when s > L/(L-1) (1.0002 at L = 4096:
+# every slider value above 1), since f = ((l-1)/(L-1))/a(l). And for every s, a pair
 # leaves its range exactly when (l-1)/(L-1) > a(l)^(2i/(D-2)); since the right side grows with i,
 # the faster never-turned pairs leave first. Checked over the sliders' whole range (s from 1 to 16
 # in steps of 0.25, every slider length past L, both L):
 
 # %%
 checked = 0
+slider_lengths = list(TrainedFractionExplorer().controls["seq_len"].options)  # the fraction view's slider
 for L in (2048, 4096):
     for s in np.arange(1.0, 16.01, 0.25):
-        for l in [l for l in log_spaced_ints(1, 131072, extra=(2049, 3000, 4097)) if l > L]:
+        for l in [l for l in slider_lengths if l > L]:
             r = angle_report("dynamic NTK", l, float(s), max_position_embeddings=L)
             f, pairs = r["fraction"][r["never_turned"]], r["pairs_never_turned"]
             if s == 1.0:
                 assert (f > 1).all() and math.isclose(f[-1], (l - 1) * L / ((L - 1) * l), rel_tol=1e-12)
-            else:
-                assert f[-1] < 1
+            assert (f[-1] < 1) == (s > L / (L - 1))
             beyond = (l - 1) / (L - 1) > rc.ntk_bracket(l, L, float(s)) ** (2 * pairs / 62)
             assert np.array_equal(beyond, f > 1)
             assert not np.any(np.diff(beyond.astype(int)) > 0)  # beyond ones come first (fastest)
             checked += 1
 print(f"{checked} settings: the rule holds; s = 1 keeps every never-turned pair beyond, s > 1 squeezes the slowest")
+for L in (2048, 4096):  # between 1 and L/(L-1) the slowest pair is not squeezed yet, at any length
+    for s in (1.0001, L / (L - 1) * 0.99999, L / (L - 1) * 1.00001):
+        for l in (L + 1, 2 * L, 32 * L):
+            f_slowest = angle_report("dynamic NTK", l, s, max_position_embeddings=L)["fraction"][-1]
+            assert (f_slowest < 1) == (s > L / (L - 1))
 
 # %% [markdown]
 # So the angles differ from training either way: too far at small s, squeezed at large s, with a
@@ -432,8 +443,8 @@ explorer.show()
 #   Fourier-features argument for keeping high frequencies, not a preserved kernel.
 # * PI divides every pair by s and blurs local order; NTK-aware scaling leaves the fast pairs.
 # * A never-turned pair sweeps f_i = (l-1)/(L-1) · a^(-2i/(D-2)) of its trained range: at s = 1 all
-#   of them overshoot (the slowest by a hair), at s > 1 the slowest is squeezed, and the faster
-#   ones overshoot first as l grows.
+#   of them overshoot (the slowest by a hair), for s > L/(L-1) the slowest is squeezed, and the
+#   faster ones overshoot first.
 # * Worked values: 25198.42 (D = 8, s = 1, l = 2L); 10002.5 and 20452.2 (D = 64, L = 4096, s = 1,
 #   l = 4097 and 8192).
 

@@ -260,11 +260,12 @@ assert round(tiny_diff, 2) == 0.12
 #    ([upstream-init-rope](../SOURCES.md#upstream-init-rope)), 61 for V3, each with its own table.
 # 3. **cos and sin are computed on every forward** from `inv_freq` and the position ids. There is
 #    no table to slice, so no discarded init table (lesson 03) and no rebuild of a whole
-#    (l, D) table at each decode step: a one-token step computes one position.
+#    (l, D) table at each decode step: a one-token step computes one position. (Past the longest
+#    length seen, each step still recomputes `inv_freq`, D/2 numbers, with a new base.)
 # 4. **`trust_remote_code` checkpoints still run DeepSeek's class.** DeepSeek-V3 and Kimi-K2 ship
-#    `modeling_deepseek.py` and point to it from their configs' `auto_map`
-#    ([upstream-file](../SOURCES.md#upstream-file), [kimi-k2-config](../SOURCES.md#kimi-k2-config)):
-#    loaded that way, everything in lessons 02-05 applies, not HF's rule.
+#    their own `modeling_deepseek.py` with the checkpoint ([upstream-file](../SOURCES.md#upstream-file)):
+#    loaded with `trust_remote_code=True`, that file's classes run, and everything in lessons 02-05
+#    applies, not HF's rule.
 # 5. **The reset fires only for l < L, strictly**, and only while the cached length exceeds L;
 #    inside [L, longest length seen] the module is still history-dependent.
 #
@@ -284,6 +285,7 @@ deepseek(x32, seq_len=3001)  # the same step: kv_seq_len = 3001
 print(f"one decode step: HF computes {step_cos.numel()} cos values, DeepSeek's rebuild "
       f"{deepseek.cos_cached.numel()} (a table of {deepseek.rebuilds[-1]} rows)")
 assert step_cos.numel() == 64 and deepseek.rebuilds == [3000, 3001] and deepseek.cos_cached.numel() == 3001 * 64
+assert hf.max_seq_len_cached == 3001 and hf.base_in_force == rc.dynamic_ntk_base(10000, 64, 3001, 2048, 2.0)
 
 # %% [markdown]
 # Point 5, on the tiny example: the reset fires, and the short call gets the fresh table back.
@@ -521,7 +523,8 @@ assert round(seed_call["fraction_max"], 3) == 0.939 and round(slowest_32L, 5) ==
 #
 # The general rule, from f_i = (l-1)/(L-1) · a(l)^(-2i/(D-2)) (lesson 04, checked there over the
 # whole slider range): pair i leaves its range iff (l-1)/(L-1) > a(l)^(2i/(D-2)); the fastest
-# never-turned pairs leave first; at s = 1 all do, and for every s > 1 the slowest is squeezed.
+# never-turned pairs leave first; at s = 1 all do, and for every s > L/(L-1) (every slider value
+# above 1) the slowest is squeezed.
 # So **the angles differ from training at every s and every l > L, in one direction or the
 # other**: too far at small s, too compressed at large s, and at a fixed s the mix depends on l.
 # That is C10's verdict: the rule does not make long calls sweep the angles of training.
@@ -621,14 +624,16 @@ assert c16.shape == s16.shape == (1000, 64) and c16.dtype == torch.bfloat16
 shown.update(C14="7.7", C15="7.7")
 
 # %% [markdown]
-# ### 7.8 The seed's example (C16, C17, C18, C22)
+# ### 7.8 The seed's example (C16, C17, C18, C22, C24)
 #
 # Section 3 ran it: `rope(x_short)` raises (C16), on a fresh dynamic module with upstream's
 # `'>' not supported between instances of 'NoneType' and 'int'` from the class's own builder;
 # the 1000-token call uses the original `inv_freq` because it runs first on a fresh module (C17);
-# `cos_long.shape` is (3000, 64) once `seq_len=3000` is passed (C18). C22 "forward API
-# consistent": it is the standard forward itself, so its signature is the same, `seq_len=None`
-# default (which always raises) included.
+# `cos_long.shape` is (3000, 64) once `seq_len=3000` is passed (C18), and its table is built
+# from b'(3000) (C24, whose "better long-seq performance" is a claim about a model, which the
+# seed never tests; lesson 10 measures it on small trained ones). C22 "forward API consistent":
+# it is the standard forward itself, so its signature is the same, `seq_len=None` default (which
+# always raises) included.
 
 # %%
 sig = inspect.signature(Dyn.forward)
@@ -636,7 +641,8 @@ print("forward", sig)
 assert Dyn.forward is rc.RotaryEmbedding.forward and sig.parameters["seq_len"].default is None
 assert dyn_where == "DynamicNTKScalingRotaryEmbedding._set_cos_sin_cache" and "NoneType" in str(dyn_error)
 assert isinstance(raised, ValueError) and short_uses_original and tuple(cos_long.shape) == (3000, 64)
-shown.update(C16="7.8", C17="7.8", C18="7.8", C22="7.8")
+assert torch.equal(cos_long, rc.cos_sin_tables(rc.inv_freq_for_base(new_base, 64), 3000, torch.float32)[0])
+shown.update(C16="7.8", C17="7.8", C18="7.8", C22="7.8", C24="7.8")
 
 # %% [markdown]
 # ### The table
@@ -648,7 +654,7 @@ print(claims_table())
 print()
 print(verdict_counts())
 assert {c["id"]: c["cell"] for c in CLAIMS} == shown  # every claim backed by its subsection
-assert verdict_counts() == {"holds": 7, "holds only when": 8, "wrong": 8}
+assert verdict_counts() == {"holds": 7, "holds only when": 9, "wrong": 8}
 
 # %% [markdown]
 # The reasons, one line each:
@@ -672,8 +678,9 @@ for c in CLAIMS:
 #   computes cos/sin on every forward, and resets below L; it stays history-dependent inside
 #   [L, longest seen]. Checkpoints loaded with `trust_remote_code` still run DeepSeek's class.
 # * The never-turned pairs sweep their trained range at no s and l > L: too far at small s, too
-#   compressed at large s. Dynamic NTK is closer to training than plain RoPE iff a(l) < P².
-# * Of the seed lesson's 23 claims: 7 hold, 8 hold only under a condition, 8 are wrong (counts
+#   compressed at large s. Dynamic NTK is closer to training than plain RoPE (by the worst factor
+#   off) iff a(l) < P², P = (l-1)/(L-1).
+# * Of the seed lesson's 24 claims: 7 hold, 9 hold only under a condition, 8 are wrong (counts
 #   asserted in section 7).
 
 # %% [markdown]
@@ -786,8 +793,8 @@ assert not torch.equal(before, m.inv_freq)
 
 # %% [markdown]
 # **2. False.** The rule only swaps the base: the new frequencies are plain RoPE's for b', and
-# the score of two all-ones vectors as a function of the distance stays a sum of cosines, far from
-# a line. The name comes from a Fourier-features argument that uses the neural tangent kernel
+# the score of two all-ones vectors at distance d stays proportional to Σ_i cos(d·θ'_i), a sum of
+# cosines, far from a line. The name comes from a Fourier-features argument that uses the neural tangent kernel
 # ([paper-fourier-features](../SOURCES.md#paper-fourier-features), lesson 04, section 5); nothing
 # is linearized.
 

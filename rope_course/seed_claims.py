@@ -96,6 +96,10 @@ CLAIMS = [
     _c("C23", "if self.max_seq_len_cached is None or seq_len > self.max_seq_len_cached:",
        HOLDS, "the listing's cache check is upstream's: rebuild iff the cache is empty or seq_len is strictly "
               "longer (checked call by call)", "7.2"),
+    _c("C24", "# cos_long uses adjusted frequencies for better long-seq performance",
+       HOLDS_ONLY_WHEN, "the 3000 call rebuilds past L (it does in the example's order), so its table has b'(3000); "
+                        "'better performance' is a claim about a model the seed never tests (lesson 10 measures it "
+                        "on small trained ones)", "7.8"),
 ]
 
 
