@@ -410,8 +410,9 @@ assert round(m2["Kimi-K2-Instruct-0905"], 3) == 2.005
 
 # %% [markdown]
 # **Where a double application comes from: ports that mix the two rules.** A generic YaRN (the
-# paper's, or Hugging Face's for most models) puts the temperature into cos and sin; DeepSeek's
-# attention puts it into the softmax scale. A port that takes the first for the rotary module and
+# paper's, or the attention factor of Hugging Face's `_compute_yarn_parameters`, which rotary
+# modules multiply into cos and sin) puts the temperature into cos and sin; DeepSeek's attention
+# puts it into the softmax scale. A port that takes the first for the rotary module and
 # the second for the attention applies it twice on the RoPE dims unless it cancels the first.
 # Hugging Face's native DeepSeek-V3 ([HF's port](../SOURCES.md#hf-deepseek-v3)) is such a mix: its
 # rotary module takes the attention factor from the generic `_compute_yarn_parameters`
@@ -459,8 +460,8 @@ assert math.isclose(plain["HF"][0], t) and math.isclose(plain["HF"][1], 1.0)
 #
 # ## 8. How V3 and K2 reached their context: YaRN during training
 #
-# The YaRN fields are not a trick applied to a model trained at 4K. They are part of how the
-# models were trained.
+# For DeepSeek-V3 the YaRN fields are not a trick applied to a model trained at 4K: they are part
+# of how it was trained. For Kimi-K2 the report says less.
 #
 # * **DeepSeek-V3** ([V3 report, §4.3](../SOURCES.md#deepseek-v3-report)): after pre-training, YaRN
 #   was applied and two extra training phases of 1000 steps each extended the context from 4K to
@@ -658,25 +659,31 @@ assert [32 - critical_pair(64, b, 4096) for b in (10000, 50000.0, 500000.0)] == 
 # the pairs that complete a full period within the training length and those that do not (only
 # the abstract was checked in a stored copy). Those are exactly the pairs lessons 01 and 06 call
 # never-turned: the first one is where L·θᵢ/(2π), the turns over the context, drops below 1. And
-# YaRN with `beta_slow` = 1 interpolates fully from its `high` on, the same pair. Checked over
-# D ∈ {16, 32, 64, 128}, b ∈ {500, 10⁴, 5·10⁴, 5·10⁵, 10⁶} and L ∈ {64, 2048, 4096, 8192, 32768}:
+# the pairs that YaRN with `beta_slow` = 1 interpolates fully (from its `high` on) are the same
+# set. Checked over D ∈ {16, 32, 64, 128}, b ∈ {500, 10⁴, 5·10⁴, 5·10⁵, 10⁶} and
+# L ∈ {64, 2048, 4096, 8192, 32768}, including the settings where every pair turns (then both sets
+# are empty):
 
 # %%
-agree = 0
+agree, all_turn = 0, 0
 for dim in (16, 32, 64, 128):
     for base in (500.0, 1e4, 5e4, 5e5, 1e6):
         for length in (64, 2048, 4096, 8192, 32768):
             k = critical_pair(dim, base, length)
             course = list(map(int, never_turned(swept_arc(original_inv_freq(dim, base), length)).nonzero()[0]))
             yarn_high = yarn_find_correction_range(32, 1, dim, base, length)[1]
-            assert course == list(range(k, dim // 2)) and (yarn_high == k or k in (0, dim // 2))
+            yarn_full = list(range(min(yarn_high, dim // 2), dim // 2))  # ramp 1: divided by s
+            assert course == list(range(k, dim // 2)) == yarn_full, (dim, base, length)
             agree += 1
-print(f"{agree} settings: critical pair = first never-turned pair = YaRN's high at beta_slow = 1")
+            all_turn += k == dim // 2
+print(f"{agree} settings ({all_turn} of them with every pair turning): never-turned pairs = the pairs from "
+      f"the critical one on = the pairs YaRN (beta_slow = 1) fully interpolates")
 for name, mod in built.items():
     k = critical_pair(64, mod.base, 4096)
     print(f"  {name}: D = 64, L0 = 4096: pairs {k}..31 never turned ({32 - k} pairs, critical dimension "
           f"{2 * k} of 64); its YaRN interpolates fully from pair {mod.correction_range[1]}")
-assert agree == 100 and critical_pair(64, 10000, 4096) == 23 and critical_pair(64, 50000.0, 4096) == 20
+assert agree == 100 and all_turn == 14
+assert critical_pair(64, 10000, 4096) == 23 and critical_pair(64, 50000.0, 4096) == 20
 assert k2_mod.correction_range[1] == 20 and v3_mod.correction_range[1] == 23
 
 # %% [markdown]
@@ -692,8 +699,9 @@ assert k2_mod.correction_range[1] == 20 and v3_mod.correction_range[1] == 23
 # short-context quality. In `transformers` its rope type is one rescale factor λᵢ per pair,
 # θᵢ/λᵢ, a `long_factor` list past the original length and a `short_factor` list below it, with a
 # default attention factor √(1 + ln s / ln L₀) ([HF `longrope`](../SOURCES.md#hf-longrope-parameters)).
-# Every method above is a point in that search space: give it YaRN's ratios as λ = 1/ratio and it
-# returns V3's YaRN frequencies:
+# Every method above is a point in that search space, as far as the frequencies go (the
+# temperature is a separate factor): give it YaRN's ratios as λ = 1/ratio and it returns V3's YaRN
+# frequencies:
 
 # %%
 v3_yarn_inv = yarn_inv_freq(64, 10000, 40, 4096, 32, 1).double().numpy()
