@@ -152,8 +152,9 @@ for p in range(14, PREFILL + STEPS):
 #
 # Watch three things: nothing happens until kv_seq_len passes L (step 5); from then on only the
 # newest key is consistent; and the worst key is the last one rotated with b (position 15),
-# whose error grows at every step. Its numbers are checked against a real cache in
-# `tests/explorers/test_generation.py`.
+# whose error grows at every step. That last one holds from s = 1.25 up at every step; at s = 1
+# the first decoded keys overtake key 15 after about 30 steps. The inspector's numbers are checked
+# against a real cache in `tests/explorers/test_generation.py`.
 
 # %%
 from rope_course.explorers.generation import GenerationInspector, generation_state
@@ -164,6 +165,13 @@ print(f"step 8: kv_seq_len {state['kv_seq_len']}, base now {state['base_now']:.1
       f"({state['max_error']:.3f} rad, pair {state['worst_pair'][state['max_error_key']]})")
 assert [generation_state(step, S)["stale_keys"] for step in (0, 4, 5)] == [0, 0, 16]
 assert state["max_error_key"] == 15 and round(state["max_error"], 3) == 0.243
+worst_key = {(s_, step): generation_state(step, s_)["max_error_key"]
+             for s_ in (1.0, 1.25, 2.0, 4.0, 8.0, 16.0) for step in range(5, 37)}
+overtaken = sorted(step for (s_, step), key in worst_key.items() if key != 15)
+print("steps where key 15 is not the worst:", {s_: [st for (s2, st), k in worst_key.items() if s2 == s_ and k != 15]
+                                              for s_ in (1.0, 1.25, 2.0)})
+assert all(key == 15 for (s_, step), key in worst_key.items() if s_ >= 1.25)
+assert overtaken and min(overtaken) > 30
 
 inspector = GenerationInspector()
 inspector.show()
@@ -314,7 +322,7 @@ assert [round(v, 2) for v in shares["per-head cache (the remote modeling file)"]
 # The maintainers' objection is a judgement about their implementation, and it is worth reading
 # as such. In [PR #27227](../SOURCES.md#hf-27227) gante wrote that the fixes for both known
 # problems "massively decrease the inference speed" and that he would merge only if a benchmark
-# came back positive. The measurements behind that were of eager PyTorch code in transformers:
+# came back positive. The measurements in those threads were of eager PyTorch code in transformers:
 # NormXU's timings of `apply_rotary_pos_emb` over the whole growing key list in every one of
 # LLaMA-7B's 32 layers ([HF #25104](../SOURCES.md#hf-25104)), and, for the history fix, a 10x
 # slowdown called "too much for a precision correction", where moving the table computation
