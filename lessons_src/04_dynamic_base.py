@@ -416,10 +416,11 @@ TrainedFractionExplorer().show()
 #
 # Left: the ratio inv_freq'/inv_freq for every pair (blue dots, "dynamic NTK") against linear
 # interpolation by a (orange dashes, 1/a for every pair), on a log axis where a^(-2i/(D-2)) is a
-# straight line; the two meet only at the last pair. Right: the wavelength of every pair before
-# (black) and after (blue dash-dot) the rebuild, with the trained window L (grey dashes) and
-# `seq_len` (green dots). Try `seq_len` at or below `max_position_embeddings` (no change at all),
-# then past it with `scaling_factor` 1 and 4; change `dim` to see the ends stay at 1 and 1/a.
+# straight line and whose bottom follows 1/a; the two meet only at the last pair. Right: the
+# wavelength of every pair before (black) and after (blue dash-dot) the rebuild, with the trained
+# window L (grey dashes) and `seq_len` (green dots). Try `seq_len` at or below
+# `max_position_embeddings` (no change at all), then past it with `scaling_factor` 1 and 4;
+# change `dim` to see the ends stay at 1 and 1/a.
 
 # %%
 r = DynamicBaseExplorer.compute(seq_len=8192, scaling_factor=1.0)

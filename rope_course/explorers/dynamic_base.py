@@ -7,7 +7,10 @@ the lowest (i = D/2 - 1), like linear interpolation by a. Only D/2 numbers per c
 computed, so an update is cheap at any seq_len.
 
 Both axes are logarithmic on purpose: the ratio a^(-2i/(D-2)) is a straight line there (one
-factor per pair) and runs over up to three decades; wavelengths run over nine.
+factor per pair) and runs over up to three decades; wavelengths run over nine. The ratio axis
+follows the data: its bottom is the first of `RATIO_FLOORS` below 1/a (with some room), so the
+default a = 2 (1 to 0.5) fills the panel as a = 497 (1 to 0.002) does; it changes only when 1/a
+crosses a floor, and only then is the figure laid out again.
 """
 
 from __future__ import annotations
@@ -23,6 +26,21 @@ from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_sl
 __all__ = ["pair_ratios", "DynamicBaseExplorer"]
 
 EXPLORER_BASE = 10000
+RATIO_FLOORS = (0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 3e-4)
+RATIO_TICKS = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001)
+RATIO_TOP = 1.5
+ROOM = 1.25  # the lowest point sits at least this factor above the bottom of the axis
+
+
+def ratio_floor(lowest_ratio: float) -> float:
+    """Bottom of the ratio axis: the largest floor at most lowest_ratio / ROOM."""
+    return next((f for f in RATIO_FLOORS if f <= lowest_ratio / ROOM), RATIO_FLOORS[-1])
+
+
+def ratio_ticks(floor: float) -> list[float]:
+    """Ticks from 1 down to the floor: 1-2-5 steps over up to a decade, decades beyond."""
+    ticks = [t for t in RATIO_TICKS if t >= floor]
+    return ticks if len(ticks) <= 5 else [t for t in ticks if math.log10(t).is_integer()]
 
 
 def pair_ratios(bracket: float, dim: int) -> np.ndarray:
@@ -62,6 +80,7 @@ class DynamicBaseExplorer(Explorer):
             "ratio": ratio,
             "linear_ratio": 1.0 / bracket,
             "lowest_ratio": float(ratio[-1]),
+            "ratio_floor": ratio_floor(min(float(ratio.min()), 1.0 / bracket)),
             "wavelength_original": 2 * math.pi / original,
             "wavelength_new": 2 * math.pi / adjusted,
         }
@@ -82,8 +101,7 @@ class DynamicBaseExplorer(Explorer):
         (self.linear_line,) = ax1.plot(pairs, np.full(len(pairs), result["linear_ratio"]), "--", color=style.PI,
                                        label="interpolation by a (1/a)")
         ax1.set_yscale("log")
-        ax1.set_ylim(5e-4, 1.5)
-        style.plain_ticks(ax1.yaxis, [1e-3, 1e-2, 0.1, 1], ["0.001", "0.01", "0.1", "1"])
+        self._set_ratio_axis(ax1, result["ratio_floor"])
         ax1.set_ylabel("inv_freq' / inv_freq")
         (self.wl_orig,) = ax2.plot(pairs, result["wavelength_original"], color=style.PLAIN, label="original")
         (self.wl_new,) = ax2.plot(pairs, result["wavelength_new"], color=style.DYNAMIC, ls="-.",
@@ -102,6 +120,11 @@ class DynamicBaseExplorer(Explorer):
         self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
         self.animate(self.ratio_line, self.linear_line, self.wl_orig, self.wl_new, self.l_line, self.s_line, self.title)
+
+    @staticmethod
+    def _set_ratio_axis(ax, floor):
+        ax.set_ylim(floor, RATIO_TOP)
+        style.plain_ticks(ax.yaxis, ratio_ticks(floor))
 
     @staticmethod
     def _set_pair_axis(ax, dim):
@@ -123,8 +146,14 @@ class DynamicBaseExplorer(Explorer):
         self.wl_new.set_data(pairs, result["wavelength_new"])
         self.l_line.set_ydata([result["max_position_embeddings"]] * 2)
         self.s_line.set_ydata([result["seq_len"]] * 2)
-        if self.fig.axes[0].get_xlim()[1] != result["dim"] // 2 - 1 + 0.8:  # dim moved: the axes change
+        ratio_ax = self.fig.axes[0]
+        new_pairs = ratio_ax.get_xlim()[1] != result["dim"] // 2 - 1 + 0.8  # dim moved: the axes change
+        new_floor = ratio_ax.get_ylim()[0] != result["ratio_floor"]  # 1/a crossed a floor
+        if new_pairs:
             for ax in self.fig.axes:
                 self._set_pair_axis(ax, result["dim"])
+        if new_floor:
+            self._set_ratio_axis(ratio_ax, result["ratio_floor"])
+        if new_pairs or new_floor:
             self.relayout()  # the new tick labels take other room
         self.title.set_text(self._title(result))

@@ -67,3 +67,27 @@ def test_registered_and_png_changes():
         e.update(**params)
         pngs.append(e.render_png())
     assert all(a != b for a, b in zip(pngs, pngs[1:]))
+
+
+@pytest.mark.parametrize("a", [1.0, 1.01, 2.0, 3.3, 13.0, 497.0])
+def test_ratio_floor_leaves_room_below_one_over_a(a):
+    from rope_course.explorers.dynamic_base import ROOM, ratio_floor, ratio_ticks
+
+    floor = ratio_floor(1 / a)
+    assert floor <= (1 / a) / ROOM
+    assert floor > (1 / a) / (ROOM * 10 ** 0.55)  # never more than about half a decade of empty room
+    ticks = ratio_ticks(floor)
+    assert ticks[0] == 1.0 and min(ticks) >= floor and 2 <= len(ticks) <= 5
+
+
+def test_ratio_axis_follows_the_data_and_redraws_when_it_moves():
+    e = DynamicBaseExplorer()
+    e.render_png()
+    ratio_ax = e.fig.axes[0]
+    assert ratio_ax.get_ylim()[0] == 0.3  # default a = 2: 1 .. 0.5 fills the panel
+    before = e.render_png()
+    e.update(seq_len=131072, scaling_factor=16.0)  # a = 497
+    assert ratio_ax.get_ylim()[0] <= 1 / 497 / 1.25
+    assert e.render_png() != before
+    e.update(seq_len=8192, scaling_factor=1.0)
+    assert ratio_ax.get_ylim()[0] == 0.3 and e.render_png() == before  # back to the same picture
