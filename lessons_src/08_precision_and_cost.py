@@ -307,10 +307,12 @@ explorer = PrecisionExplorer()
 explorer.show()
 
 # %% [markdown]
-# Hugging Face's Llama code forces these computations to float32 for exactly this reason: its
-# [rotary forward](../SOURCES.md#hf-llama-float32) computes the angles with autocast off, with a
-# comment that cites [PR #29285](../SOURCES.md#hf-29285). The DeepSeek remote code has **no such
-# guard** for the standard, linear and dynamic classes.
+# Hugging Face's Llama code guards the same computation against bf16: its
+# [rotary forward](../SOURCES.md#hf-llama-float32) computes the angles in float32 with autocast
+# off, under the comment "Force float32 since bfloat16 loses precision on long contexts" and a link
+# to [PR #29285](../SOURCES.md#hf-29285), which fixed RoPE computed in bf16 under autocast. (The
+# case of this section, a whole model cast to bf16, is the subject of issue #25681.) The DeepSeek
+# remote code has **no such guard** for the standard, linear and dynamic classes.
 #
 # Its **YaRN** class, the one the released configs use (lesson 09), is immune by construction:
 # it builds `t` as float32 explicitly and recomputes `inv_freq` in float32 at every rebuild
@@ -595,8 +597,9 @@ print(f"estimated rebuild time, 4096 -> 131072 tokens: {rows_full / rows_per_s:.
 #   and reaches 2.5 times it below 131072 (4.6 times for b = 5·10⁴).
 # * Casting the module to bf16 casts `inv_freq`, and upstream's `t` follows it: 641 distinct
 #   positions in 0..2047 (up to 4 tokens off; hundreds past 100k). Past 4096 torch's CPU `arange`
-#   does not even round to nearest (each vector starts from its rounded first position). HF guards
-#   against the cast (PR #29285); the remote code does not, except YaRN, which works in float32.
+#   does not even round to nearest here (each vector starts from its rounded first position). HF's
+#   Llama code computes the angles in float32 (PR #29285); the remote code does not, except YaRN,
+#   which works in float32.
 # * A cache is 2 · length · D · bytes. DeepSeek-V3's discarded init caches: 80 MiB per layer in
 #   float32, ≈ 4.8 GiB over 61 layers (≈ 2.4 GiB in bf16).
 # * A rebuild costs far more than a cached forward (a slice), and a decode loop rebuilds at every
