@@ -160,8 +160,8 @@ assert cos_from_bf16.dtype == torch.float32 and 1e-3 < err < 4e-3
 # `forward(x, seq_len=seq_len)` on that module and adds a row to the table, read back from the
 # module. **new module** starts again from a fresh one. In the picture, each call is a dot at
 # the length it asked for, vermillion when it rebuilt the cache, hollow blue when the cache
-# served it; the blue line is `max_seq_len_cached` after each call, the open diamond the call
-# the sliders describe; below, the base the table was built with.
+# served it; the blue bar at each call is `max_seq_len_cached` after it, the open diamond the
+# call the controls describe; below, the base the cached table was built with.
 #
 # It starts with the seed's example done right (`seq_len` passed): a short call (1000), a long
 # one (3000 > 2048), the short one again, and the short one from a bfloat16 caller. Things to

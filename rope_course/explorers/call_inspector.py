@@ -65,6 +65,7 @@ DTYPES = ("float32", "bfloat16")
 SLOTS = 12  # calls drawn in the picture: the last SLOTS - 1 and the next one
 COLUMNS = ("call", "seq_len", "x dtype", "rebuilt?", "max_seq_len_cached", "base in force", "inv_freq[-1]",
            "cos_cached dtype", "returned cos")
+BAR = 0.38  # half the width of a call's max_seq_len_cached bar, in calls
 
 
 @dataclass(frozen=True)
@@ -169,9 +170,9 @@ def table_cells(rows) -> list[dict[str, str]]:
     """The table as text, one {column: text} per row: what the widget shows and tests read back."""
     cells = []
     for row in rows:
-        returned = ("view of cos_cached" if row.returned == "view" else "copy") + f" ({row.returned_dtype})"
+        returned = f"{row.returned} ({row.returned_dtype})"
         cells.append(dict(zip(COLUMNS, (
-            str(row.call), str(row.seq_len), row.x_dtype, "rebuilt" if row.rebuilt else "no",
+            str(row.call), str(row.seq_len), row.x_dtype, "yes" if row.rebuilt else "no",
             str(row.max_seq_len_cached), format_number(row.base), format_number(row.inv_freq_last),
             row.cache_dtype, returned,
         ))))
@@ -179,17 +180,18 @@ def table_cells(rows) -> list[dict[str, str]]:
 
 
 def _table_html(rows) -> str:
-    head = "".join(f"<th style='padding:2px 10px;text-align:right'>{html.escape(c)}</th>" for c in COLUMNS)
+    cell = "padding:1px 8px;text-align:right;white-space:nowrap"
+    head = "".join(f"<th style='{cell}'>{html.escape(c)}</th>" for c in COLUMNS)
     body = []
     for row, cells in zip(rows, table_cells(rows)):
         colour = style.BEYOND if row.rebuilt else style.BLACK
-        tds = "".join(f"<td data-col='{html.escape(c)}' style='padding:2px 10px;text-align:right'>"
+        tds = "".join(f"<td data-col='{html.escape(c)}' style='{cell}'>"
                       f"{html.escape(cells[c])}</td>" for c in COLUMNS)
         body.append(f"<tr style='color:{colour}'>{tds}</tr>")
     if not body:
         body.append(f"<tr><td colspan='{len(COLUMNS)}' style='padding:2px 10px'>a new module: no calls yet "
                     "(max_seq_len_cached is None)</td></tr>")
-    return ("<div style='max-height:18em;overflow-y:auto;font-family:monospace'><table style='border-collapse:"
+    return ("<div style='max-height:18em;overflow:auto;font-family:monospace'><table style='border-collapse:"
             f"collapse'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
 
 
@@ -280,6 +282,11 @@ class CallInspector(Explorer):
         }
 
     @staticmethod
+    def table_values(result) -> list[dict[str, str]]:
+        """The table `compute`'s result gives, as the page shows it (`table_cells`), for tests."""
+        return table_cells(result["rows"])
+
+    @staticmethod
     def params_from_table(cells) -> dict:
         """The `calls` parameter from the table a page shows (`table_cells` rows), for tests."""
         return {"calls": tuple((int(row["seq_len"]), row["x dtype"]) for row in cells)}
@@ -304,8 +311,7 @@ class CallInspector(Explorer):
         lengths, bases = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1.5, 1]})
         self.l_line = lengths.axhline(np.log2(INSPECTOR_L), color=style.REFERENCE, ls="--", lw=1.2,
                                       label=f"L = max_position_embeddings = {INSPECTOR_L}")
-        (self.cached,) = lengths.step([], [], where="mid", color=style.DYNAMIC, lw=2,
-                                      label="max_seq_len_cached after the call")
+        (self.cached,) = lengths.plot([], [], color=style.DYNAMIC, lw=2.5, label="max_seq_len_cached after the call")
         (self.rebuilt,) = lengths.plot([], [], "o", ms=8, color=style.BEYOND, ls="none",
                                        label="seq_len asked: rebuilt")
         (self.reused,) = lengths.plot([], [], "o", ms=8, color=style.DYNAMIC, mfc="white", mew=2, ls="none",
@@ -345,7 +351,9 @@ class CallInspector(Explorer):
 
     def _set_data(self, result) -> None:
         xs, shown, next_x, _ = self._slots(result)
-        self.cached.set_data(xs, _log2([row.max_seq_len_cached for row in shown]))
+        bars_x = [v for x in xs for v in (x - BAR, x + BAR, np.nan)]  # one short bar per call
+        bars_y = [v for row in shown for v in (row.max_seq_len_cached,) * 2 + (np.nan,)]
+        self.cached.set_data(bars_x, _log2(bars_y))
         for line, rebuilt in ((self.rebuilt, True), (self.reused, False)):
             picked = [(x, row.seq_len) for x, row in zip(xs, shown) if row.rebuilt is rebuilt]
             line.set_data([x for x, _ in picked], _log2([l for _, l in picked]))

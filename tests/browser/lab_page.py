@@ -1,10 +1,12 @@
 """Driving a lesson in a real JupyterLab page: shared by the browser test and `make bench`.
 
 Everything is read from the page itself: the status bar, the cells' models, the explorer
-boxes (`rc-explorer`, `rc-explorer-<name>`), their controls (`rc-slider`, `rc-slider-<param>`),
-readouts (`rc-readout` spans with `data-key`), error boxes (`rc-error`) and the picture, the
-first image after the box in its cell's outputs. Nothing here uses pytest: a failure raises
-`LabPageError` with a message that says what the page showed.
+boxes (`rc-explorer`, `rc-explorer-<name>`), their controls (`rc-slider`, `rc-slider-<param>`:
+sliders, dropdowns, checkboxes, toggle buttons), action buttons (`rc-button`, `rc-button-<key>`),
+tables (`rc-table`, cells with `data-col`), readouts (`rc-readout` spans with `data-key`), error
+boxes (`rc-error`) and the picture, the first image after the box in its cell's outputs.
+Nothing here uses pytest: a failure raises `LabPageError` with a message that says what the
+page showed.
 """
 
 from __future__ import annotations
@@ -102,20 +104,32 @@ BOX_STATE = """(i) => {
         const handle = el.querySelector('.noUi-handle');
         const readout = el.querySelector('.widget-readout');
         const select = el.querySelector('select'), check = el.querySelector('input[type=checkbox]');
+        const toggles = [...el.querySelectorAll('.widget-toggle-button')];
         const active = el.querySelector('.mod-active');
         let value = readout ? readout.innerText.trim() : null;
         if (value === null)  // a control other than a slider: dropdown, checkbox, toggle buttons
             value = select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].text
                 : check ? String(check.checked) : active ? active.innerText.trim() : null;
         sliders[key] = {
-            kind: handle ? 'slider' : select ? 'select' : check ? 'checkbox' : 'other',
+            kind: handle ? 'slider' : select ? 'select' : check ? 'checkbox' : toggles.length ? 'toggles' : 'other',
             readout: value,
             now: handle ? handle.getAttribute('aria-valuenow') : null,
             min: handle ? handle.getAttribute('aria-valuemin') : null,
             max: handle ? handle.getAttribute('aria-valuemax') : null,
-            options: select ? [...select.options].map(o => o.text) : null,
+            options: select ? [...select.options].map(o => o.text)
+                : toggles.length ? toggles.map(b => b.innerText.trim()) : null,
         };
     });
+    // Action buttons (rc-button, rc-button-<key>), in page order, and a table (rc-table) whose
+    // cells carry data-col: [{column: text}, ...] per body row.
+    const buttons = [...box.querySelectorAll('.rc-button')].map(el =>
+        [...el.classList].map(c => (c.match(/^rc-button-(.+)$/) || [])[1]).find(Boolean)).filter(Boolean);
+    const tableEl = box.querySelector('.rc-table');
+    const table = tableEl ? [...tableEl.querySelectorAll('tbody tr')].map(tr => {
+        const row = {};
+        tr.querySelectorAll('td[data-col]').forEach(td => { row[td.dataset.col] = td.innerText.trim(); });
+        return row;
+    }).filter(row => Object.keys(row).length) : null;
     const readout = {};
     box.querySelectorAll('.rc-readout span[data-key]').forEach(el => {
         readout[el.dataset.key] = el.innerText.trim();
@@ -123,7 +137,7 @@ BOX_STATE = """(i) => {
     const err = box.querySelector('.rc-error');
     const error = err && err.offsetParent !== null ? err.innerText.trim() : '';
     const img = (PICTURE_OF)(box);
-    return {name, sliders, readout, error, picture: img ? img.getAttribute('src') : null};
+    return {name, sliders, buttons, table, readout, error, picture: img ? img.getAttribute('src') : null};
 }""".replace("PICTURE_OF", _PICTURE_OF)
 
 # Done when the value and the picture changed, or as soon as the explorer shows an error.
@@ -133,6 +147,18 @@ MOVED_AND_REDRAWN = """([i, key, oldValue, oldPicture]) => {
     if (state.error) return true;
     return !!state.sliders[key] && state.sliders[key].readout !== oldValue
         && state.picture !== null && state.picture !== oldPicture;
+}""".replace("BOX_STATE", BOX_STATE)
+
+# Done when the picture changed (an action button was pressed), or as soon as an error shows.
+PRESSED_AND_REDRAWN = """([i, oldPicture]) => {
+    const state = (BOX_STATE)(i);
+    if (!state) return false;
+    return !!state.error || (state.picture !== null && state.picture !== oldPicture);
+}""".replace("BOX_STATE", BOX_STATE)
+
+TABLE_IS = """([i, expected]) => {
+    const state = (BOX_STATE)(i);
+    return !!state && JSON.stringify(state.table) === JSON.stringify(expected);
 }""".replace("BOX_STATE", BOX_STATE)
 
 READOUT_IS = """([i, expected]) => {

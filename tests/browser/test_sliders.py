@@ -8,10 +8,14 @@ For each lesson that shows an explorer (found automatically, so new lessons are 
 * on a fresh kernel, Run All: no cell errs, every cell runs, every widget displays;
 * every control of every explorer (found by its `rc-slider` class) goes to BOTH ends of its
   range (End and Home on the focused slider handle; first and last option of a dropdown;
-  both states of a checkbox) and then back to where it was. After each move the value and
-  the picture change, no error box (`rc-error`) shows, and the readout equals
-  `readout_values(compute(**params))` recomputed here from the values the controls show.
-  Back at the start, the picture has the same pixels as before the moves.
+  both states of a checkbox; every option of a row of toggle buttons) and then back to where
+  it was. After each move the value and the picture change, no error box (`rc-error`) shows,
+  and the readout equals `readout_values(compute(**params))` recomputed here from the values
+  the controls show. Back at the start, the picture has the same pixels as before the moves;
+* then every action button (`rc-button`, e.g. the call inspector's "call" and "new module") is
+  clicked in page order, and the first once more; after each click the picture changes, no
+  error shows, and the readout (and a table, `rc-table`) equal what `compute` gives for the
+  parameters the page shows, the table's inputs included (`cls.params_from_table`).
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from .lab_page import (
     KERNEL_IDLE,
     KERNEL_WAIT_MS,
     MOVED_AND_REDRAWN,
+    PRESSED_AND_REDRAWN,
     PROBLEMS,
     READOUT_IS,
+    TABLE_IS,
     UPDATE_WAIT_MS,
     LabPageError,
     clear_and_run_all,
@@ -115,6 +121,15 @@ def slider_params(cls, sliders: dict) -> dict:
     return params
 
 
+def page_params(cls, state: dict) -> dict:
+    """All of compute's parameters the page shows: the controls' values, and for an explorer with
+    a table of its own inputs (the call inspector's calls) the parameters read back from it."""
+    params = slider_params(cls, state["sliders"])
+    if state.get("table") is not None and hasattr(cls, "params_from_table"):
+        params.update(cls.params_from_table(state["table"]))
+    return params
+
+
 def expected_readout(cls, params: dict) -> dict:
     _, format_number = _registry()
     return {label: format_number(value) for label, value in cls.readout_values(cls.compute(**params)).items()}
@@ -190,11 +205,16 @@ class _Walker:
         if not wait(self.page, KERNEL_IDLE, timeout=KERNEL_WAIT_MS):
             _fail(f"{self.where}: the kernel did not return to Idle {when}", self.page)
         shown = self.state()
-        params = slider_params(self.cls, shown["sliders"])
+        params = page_params(self.cls, shown)
         expected = expected_readout(self.cls, params)
         if not wait(self.page, READOUT_IS, arg=[self.i, expected], timeout=10_000):
             _fail(f"{self.where}: {when}, readout {json.dumps(self.state()['readout'])} != "
                   f"{self.cls.__name__}.readout_values(compute(**{params!r})) = {json.dumps(expected)}", self.page)
+        if shown.get("table") is not None and hasattr(self.cls, "table_values"):
+            table = self.cls.table_values(self.cls.compute(**params))
+            if not wait(self.page, TABLE_IS, arg=[self.i, table], timeout=10_000):
+                _fail(f"{self.where}: {when}, the table shows {json.dumps(self.state()['table'])}, but "
+                      f"{self.cls.__name__}.table_values(compute(**{params!r})) = {json.dumps(table)}", self.page)
         problems = self.page.evaluate(PROBLEMS)
         if problems:
             _fail(f"{self.where}: {when}:\n" + "\n".join(problems), self.page)
@@ -225,6 +245,19 @@ class _Walker:
                 self.move(key, f"choosing {label!r}", lambda label=label: select.select_option(label=label))
         select.select_option(label=start["readout"])
 
+    def walk_toggles(self, key: str) -> None:
+        """A row of toggle buttons (choice_buttons): every other option in turn, then the start one."""
+        start = self.state()["sliders"][key]
+        options = start["options"] or []
+        buttons = self.control(key).locator(".widget-toggle-button")
+
+        def click(label):
+            return lambda: buttons.filter(has_text=re.compile(f"^{re.escape(label)}$")).first.click()
+
+        for label in [o for o in options if o != start["readout"]] + [start["readout"]]:
+            if self.state()["sliders"][key]["readout"] != label:
+                self.move(key, f"choosing {label!r}", click(label))
+
     def walk_checkbox(self, key: str) -> None:
         check = self.control(key).locator("input[type=checkbox]")
         self.move(key, "a click", check.click)
@@ -232,13 +265,35 @@ class _Walker:
 
     def walk(self, key: str) -> None:
         start, kind = self.state(), self.state()["sliders"][key]["kind"]
-        walker = {"slider": self.walk_slider, "select": self.walk_select, "checkbox": self.walk_checkbox}.get(kind)
+        walker = {"slider": self.walk_slider, "select": self.walk_select, "checkbox": self.walk_checkbox,
+                  "toggles": self.walk_toggles}.get(kind)
         if walker is None:
             warnings.warn(f"{self.where}: control {key!r} is of a kind this test cannot move; not tested", stacklevel=1)
             return
         walker(key)
         self.check_readout(f"with {key} back at {start['sliders'][key]['readout']}")
         self.check_same_picture(key, start["picture"])
+
+    def press(self, key: str) -> None:
+        """Click action button `key`; the picture must change, with no error, and the readout (and
+        table) must then equal what compute gives for what the page shows."""
+        before = self.state()
+        self.box.locator(f".rc-button-{key}").click()
+        wait(self.page, PRESSED_AND_REDRAWN, arg=[self.i, before["picture"]], timeout=UPDATE_WAIT_MS)
+        after = self.state()
+        if after["error"] or after["picture"] == before["picture"]:
+            _fail(f"{self.where}: a click on button {key!r}: picture "
+                  f"{'changed' if after['picture'] != before['picture'] else 'did NOT change'}"
+                  + (f"\nrc-error box:\n{after['error']}" if after["error"] else ""), self.page)
+        self.check_readout(f"after a click on button {key!r}")
+        self.moves += 1
+
+    def press_buttons(self) -> None:
+        """Every action button in page order, then the first one again (for the call inspector: a
+        call, a new module, a call on the new module)."""
+        keys = self.state()["buttons"]
+        for key in keys + keys[:1]:
+            self.press(key)
 
     def check_same_picture(self, key: str, picture: str) -> None:
         """Back at the start values, the picture has the same pixels as before the moves."""
@@ -290,6 +345,7 @@ def test_every_control_moves_picture_and_readout(notebook, lab, page, shots_dir)
             walker.box.scroll_into_view_if_needed()
             for key in state["sliders"]:
                 walker.walk(key)
+            walker.press_buttons()
             moves += walker.moves
             walker.box.locator(OUTPUT_AREA).screenshot(path=str(shots_dir / f"{notebook.stem}-explorer{i + 1}.png"))
         assert moves, f"{name}: no explorer control could be moved"

@@ -93,10 +93,12 @@ def test_table_cells_and_back():
     rows = predict_rows([(3000, "float32"), (5, "bfloat16")])
     cells = table_cells(rows)
     assert list(cells[0]) == list(COLUMNS)
-    assert cells[0]["rebuilt?"] == "rebuilt" and cells[1]["rebuilt?"] == "no"
-    assert cells[0]["returned cos"] == "view of cos_cached (float32)" and cells[1]["returned cos"] == "copy (bfloat16)"
+    assert cells[0]["rebuilt?"] == "yes" and cells[1]["rebuilt?"] == "no"
+    assert cells[0]["returned cos"] == "view (float32)" and cells[1]["returned cos"] == "copy (bfloat16)"
     assert cells[1]["base in force"] == "19710.4"
     assert CallInspector.params_from_table(cells) == {"calls": ((3000, "float32"), (5, "bfloat16"))}
+    result = CallInspector.compute(seq_len=7, dtype="float32", calls=((3000, "float32"), (5, "bfloat16")))
+    assert CallInspector.table_values(result) == cells
 
 
 def test_buttons_call_the_module_and_make_a_new_one():
