@@ -25,8 +25,6 @@ FOREIGN_CITATION = re.compile(
 # Files whose citations still point outside the repository, to be emptied as each owner migrates:
 # when you move a file's citations to SOURCES.md, delete its line here (the test fails until you do).
 MIGRATING_CITATIONS = frozenset({
-    "lessons/08_precision_and_cost.ipynb",
-    "lessons_src/08_precision_and_cost.py",
 })
 
 ANCHOR = r"SOURCES\.md#"
