@@ -289,8 +289,9 @@ for f in factors:
 # s ≥ s_min(l) = (((l - 1)/(L - 1))^((D-2)/(2 i*)) - 1) / (l/L - 1).
 #
 # This is the YaRN paper's remark on NTK-aware scaling
-# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)) made exact: some dimensions are pushed
-# slightly "out-of-bound", so the factor must be set higher than the length ratio. The package's
+# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)), made exact for the dynamic class: some
+# dimensions are pushed slightly "out-of-bound", so the factor must be set higher than the length
+# ratio. The package's
 # `rc.attention.s_min(seq_len, max_position_embeddings, dim, base)` is this formula; the table
 # checks it against `angle_ranges`, which knows nothing of it. Lesson 10 puts the prediction to
 # a trained model.
@@ -355,11 +356,11 @@ assert distances[2][-1] < 1e-4
 theta_res = resonance_inv_freq(BASE, D)
 wavelengths = 2 * math.pi / theta_res
 repeats = wavelengths <= L - 1
-dist_res = distance_to_trained_angles(theta_res, theta_res, L, 32 * L)
-dist_std = distance_to_trained_angles(theta, theta, L, 32 * L)
+dist_res = distance_to_trained_angles(theta_res, theta_res, L, 8 * L)
+dist_std = distance_to_trained_angles(theta, theta, L, 8 * L)
 move = np.abs(theta_res / theta - 1)
 print(f"pairs with an integer wavelength <= L - 1: {np.flatnonzero(repeats).min()}..{np.flatnonzero(repeats).max()}")
-print(f"largest distance to a trained angle up to 32L, those pairs: standard {dist_std[repeats].max():.4f} rad, "
+print(f"largest distance to a trained angle up to 8L, those pairs: standard {dist_std[repeats].max():.4f} rad, "
       f"Resonance {dist_res[repeats].max():.1e} rad")
 print(f"largest change of a frequency by the rounding: {move.max():.1%} (pair {move.argmax()})")
 assert list(np.flatnonzero(repeats)) == list(np.flatnonzero(turned))

@@ -277,8 +277,9 @@ assert torch.equal(std_post, std_pre)
 # constant factor of the attention, not a new power of the length. How large a factor depends on
 # how much of each cached row is rotary.
 #
-# DeepSeek-V3 is the extreme case. Its multi-head latent attention caches, per token and layer,
-# a 512-number latent plus one 64-dimensional rotary key `k_pe` shared by all 128 heads
+# DeepSeek-V3 is the extreme case. In DeepSeek's own inference code its multi-head latent
+# attention caches, per token and layer, a 512-number latent plus one 64-dimensional rotary key
+# `k_pe` shared by all 128 heads
 # ([deepseek-v3-inference-mla](../SOURCES.md#deepseek-v3-inference-mla)); the queries are folded
 # into the latent, so each head scores against 576 numbers and sums the 512-number latent. We
 # count, per cached token, per decode step and per layer, a multiply-add as 2 FLOPs and a
