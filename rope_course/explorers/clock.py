@@ -21,8 +21,9 @@ Explorers (D = 64, b = 10^4, L = 4096, where exactly 9 pairs, 23..31, never turn
 * `TrainedFractionExplorer` ("trained_fraction", lesson 04): for each never-turned pair, the
   largest angle at `seq_len` divided by the largest trained one, on a linear axis with the
   line at 1, under `method` with its own `scaling_factor`, for L = 4096 or the seed's 2048.
-  At L = 4096, s = 1, l = 32L, 8 of the 9 pairs overshoot (up to 2.45x; the slowest reaches
-  1.00024); at L = 2048, s = 2, l = 2L all 11 are compressed to 0.667-0.950.
+  At L = 4096, s = 1, l = 32L all 9 pairs end beyond their range, 8 of them by 12% to 2.45x and
+  the slowest only by the one-position offset (1.00024); at L = 2048, s = 2, l = 2L all 11 are
+  compressed to 0.667-0.950.
 
 Usage in a lesson (one line each, as the last line of a cell)::
 
