@@ -228,7 +228,7 @@ for s_ in (1.0, 2.0, 4.0, 8.0, 16.0):
 assert all(0.5 < v < 1.5 for v in ratios.values())
 
 # %% [markdown]
-# At every s from 1 to 16 the median ratio of the two is between 0.5 and 1.5: the stale keys cost
+# At s = 1, 2, 4, 8 and 16 the median ratio of the two is between 0.5 and 1.5: the stale keys cost
 # about as much as the whole change dynamic NTK makes. This is huggingface/transformers
 # [#25104](../SOURCES.md#hf-25104) ("Inconsistent Rotation Base for Dynamic NTK Scaling RoPE"),
 # and bloc97 had noted it while the scaling was being added
@@ -379,8 +379,9 @@ explorer.show()
 #   l = 17 … 24, D = 64, L = 16, s = 2); keys cached after RoPE keep their own step's base (the
 #   key at 16: 0.001897 rad on its lowest pair instead of 0.001067), and the prefill's keys keep b.
 # * So decoding and prefill disagree: per decoded token the stale-key error is 2.2-9.1 % of the
-#   output, the same order as the whole change dynamic NTK makes (2.1-14.6 %), at every s from 1
-#   to 16 ([HF #25104](../SOURCES.md#hf-25104)). The seed's "consistent in generation" is wrong.
+#   output at s = 2, the same order as the whole change dynamic NTK makes (2.1-14.6 %), and the two
+#   stay of one order at s = 1, 4, 8 and 16 ([HF #25104](../SOURCES.md#hf-25104)). The seed's
+#   "consistent in generation" is wrong.
 # * Caching keys before RoPE and re-rotating them with the current table
 #   ([paper-yarn-3-3](../SOURCES.md#paper-yarn-3-3)) makes decoding equal the one-shot prefill.
 #   It costs a constant factor of the attention, not a new power of the length: 0.07 % of the
