@@ -368,6 +368,19 @@ for L in (2048, 4096):  # between 1 and L/(L-1) the slowest pair is not squeezed
             assert (f_slowest < 1) == (s > L / (L - 1))
 
 # %% [markdown]
+# That is the trade s > 1 makes. At s = 1 the faster never-turned pairs overshoot (YaRN's
+# "slightly extrapolated"); a larger s makes the bracket larger and pulls them back inside, at
+# the price of squeezing the slow end; and at a fixed s a longer call brings the overshoot back:
+
+# %%
+for s, l in ((1.0, 8192), (2.0, 8192), (2.0, 32768)):
+    r = angle_report("dynamic NTK", l, s, max_position_embeddings=4096)
+    print(f"L = 4096, s = {s:g}, l = {l // 4096}L: {r['n_beyond']} of 9 beyond, "
+          f"fractions {r['fraction_min']:.3f} .. {r['fraction_max']:.3f}")
+    assert (r["n_beyond"], round(r["fraction_min"], 3), round(r["fraction_max"], 3)) == {
+        (1.0, 8192): (9, 1.0, 1.196), (2.0, 8192): (0, 0.667, 0.885), (2.0, 32768): (1, 0.533, 1.073)}[s, l]
+
+# %% [markdown]
 # So the angles differ from training either way: too far at small s, squeezed at large s, with a
 # mix in between that moves with l. Lesson 05 tabulates it at the seed's setting.
 #

@@ -454,7 +454,8 @@ shown.update(C6="7.3", C7="7.3")
 # %% [markdown]
 # ### 7.4 Short calls, and the way cos/sin reach attention (C8, C9)
 #
-# C8 "Short seq use original": only on a fresh module (section 4). C9 "Returned cos/sin used in
+# C8 "Short seq use original": only on a module that has not yet served a call past L (section
+# 4). C9 "Returned cos/sin used in
 # apply_rotary_pos_emb": rows are picked by absolute `position_ids`, after DeepSeek's
 # de-interleave of q and k (lesson 01). Checked against a direct rotation of each adjacent pair
 # (x_2i, x_2i+1) by the angle p·inv_freq[i].
@@ -531,9 +532,10 @@ assert round(seed_call["fraction_max"], 3) == 0.939 and round(slowest_32L, 5) ==
 #
 # C19 compares with the standard class: "dynamic cos closer to trained short-seq patterns". Plain
 # RoPE takes every never-turned pair to P = (l-1)/(L-1) of its range. Measure "closer" by the
-# worst factor by which a never-turned pair's range is off, max |ln f_i|, for both. Since f_i
-# falls with i from below P, the dynamic worst is max(ln f_first, -ln f_last), and it beats
-# plain's ln P exactly when a(l) < P², about when l > (s - 1)·L. Checked over the sliders' range:
+# worst factor by which a never-turned pair's range is off, max |ln f_i|, for both. The dynamic
+# f_i fall with i and all stay below P, so only the squeezed slow end can be off by more than
+# plain's P: dynamic is closer exactly when 1/f_last = a(l)/P < P, that is when a(l) < P², about
+# when l > (s - 1)·L. Checked over the sliders' range:
 
 # %%
 closer_count = total = 0

@@ -51,8 +51,8 @@ CLAIMS = [
        WRONG, "the released Kimi-K2 and DeepSeek-V3 configs build YarnRotaryEmbedding; switched to 'dynamic', the "
               "class would change nothing up to 131072 (K2) or 163840 (V3) tokens", "7.3"),
     _c("C8", "Short seq use original",
-       HOLDS_ONLY_WHEN, "the module is fresh: after any call past L a short call reuses the adjusted table "
-                        "(HF #25306)", "7.4"),
+       HOLDS_ONLY_WHEN, "the module has not yet served a call past L: after one, a short call reuses the "
+                        "adjusted table (HF #25306)", "7.4"),
     _c("C9", "Returned cos/sin used in apply_rotary_pos_emb",
        HOLDS, "rows are picked by absolute position_ids, after DeepSeek's de-interleave of q and k", "7.4"),
     _c("C10", "dynamic base makes long-seq attention similar to short-seq trained",
