@@ -121,7 +121,8 @@ assert round(DynamicBasePreview.compute(seq_len=8192, scaling_factor=2.0)["new_b
 
 # %% [markdown]
 # Note already: with `scaling_factor = 1` the base still changes past 4096 (20452 at 8192). The
-# seed says a factor of 1 means "no change"; lesson 04 shows why that is false.
+# series' lesson 4.3.1 says "For s=1, no change" ([seed 4.3.1](../SOURCES.md#seed-4-3-1)); lesson
+# 04 shows why that is false.
 #
 # ## 3. The course map
 #

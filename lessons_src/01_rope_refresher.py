@@ -115,8 +115,9 @@ print("pairs whose wavelength exceeds L:", [int(i) for i in pairs[longer]])
 assert list(pairs[longer]) == list(range(23, 32))
 
 # %% [markdown]
-# The fast pairs wrap around many times inside any context and resolve **local** order; the slow
-# pairs turn less than a full circle even over thousands of tokens. They are still **relative**,
+# The fast pairs wrap around many times within a few thousand tokens (pair 0 every 6.3 tokens)
+# and resolve **local** order; the slow pairs turn less than a full circle even over thousands of
+# tokens. They are still **relative**,
 # like every pair (section 5 proves that each pair's contribution to `q . k` depends only on
 # `m - n`), but coarse: they tell near from far over long distances, where the fast pairs have
 # long since wrapped. Section 6 draws this as clocks; lessons 04 and 06 come back to what
@@ -290,12 +291,12 @@ for (m, n), s64, s32 in zip(pairs, same_distance_64, same_distance_32):
 other = {d: score(10 + d, 10, cos_d, sin_d) for d in (0, 1, -3, 8)}
 print("other distances:", {d: round(s, 4) for d, s in other.items()})
 
-assert max(same_distance_64) - min(same_distance_64) < 1e-10   # exact up to float64 rounding
+assert max(same_distance_64) - min(same_distance_64) < 1e-13   # exact up to float64 rounding
 assert max(same_distance_32) - min(same_distance_32) < 1e-3    # float32 angles: small drift
 assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other distances differ
 
 # %% [markdown]
-# In float64 the five scores agree to about 1e-12. In float32, the table the model actually
+# In float64 the five scores agree to within 1e-13. In float32, the table the model actually
 # uses, they drift in the fourth decimal at position 4000, because `p * inv_freq` is rounded to
 # float32 before the cosine (lesson 08 measures this at 100k+ positions).
 #
@@ -379,8 +380,10 @@ RotationExplorer().show()
 # * at `s = 1` the slowest pair comes back to its arc's end (1, up to the one-position offset
 #   `(l - 1) L / ((L - 1) l)`), and the other eight stay beyond it, the faster the farther: up to
 #   1.196 at `l = 2L`, 1.711 at `8L`, 2.446 at `32L`;
-# * as `s` grows they are squeezed: the slowest pairs drop below 1 at once, the faster ones only
-#   at long lengths stay beyond (at `s = 2`: at most 3 pairs, from `l` = 22950 on, up to 1.48);
+# * as `s` grows they are squeezed, from the slow end: for every `s > 1` on the slider the
+#   slowest pair stays below 1 at every length, at `s = 2` pairs 26 to 31 do, at `s = 3` pairs 24
+#   to 31; the faster ones still leave their arc at long lengths (at `s = 2` at most 3 pairs, from
+#   `l` = 22950 on, up to 1.48);
 # * from `s = 3.5` on, every slow pair stays inside its arc at every length up to 131072, the
 #   slowest most (0.256 of its arc at `s = 4`, 0.064 at `s = 16`, both at 131072).
 #
@@ -402,7 +405,8 @@ for s in np.arange(1.0, 16.001, 0.25):
     f = dynamic_fractions(s)
     beyond = (f > 1).sum(axis=1)
     summary[float(s)] = dict(most_beyond=int(beyond.max()), largest=float(f.max()), slowest_min=float(f[:, -1].min()),
-                             first_beyond=int(lengths[np.argmax(beyond > 0)]) if beyond.any() else None)
+                             first_beyond=int(lengths[np.argmax(beyond > 0)]) if beyond.any() else None,
+                             inside_everywhere=[int(p) for p in slow_pairs[(f < 1).all(axis=0)]])
 print(" s     | most pairs beyond | largest fraction | slowest pair, smallest | first l with one beyond")
 for s in (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.25, 3.5, 4.0, 8.0, 16.0):
     r = summary[s]
@@ -424,7 +428,10 @@ assert (np.diff((dynamic_fractions(2.0) > 1).sum(axis=1)) >= 0).all()           
 assert round(summary[2.0]["largest"], 2) == 1.48
 assert all(summary[s]["most_beyond"] > 0 for s in summary if s <= 3.25)
 assert all(summary[s]["most_beyond"] == 0 for s in summary if s >= 3.5)               # all inside from 3.5 on
-assert all(summary[s]["slowest_min"] < 1 for s in summary if s > 1)                   # the slowest squeezed
+inside_everywhere = {s: r["inside_everywhere"] for s, r in summary.items()}
+print("pairs inside their arc at every length: s = 2:", inside_everywhere[2.0], " s = 3:", inside_everywhere[3.0])
+assert all(31 in inside_everywhere[s] for s in summary if s > 1)                       # the slowest squeezed
+assert inside_everywhere[2.0] == list(range(26, 32)) and inside_everywhere[3.0] == list(range(24, 32))
 assert round(dynamic_fractions(4.0)[-1, -1], 3) == 0.256 and round(dynamic_fractions(16.0)[-1, -1], 3) == 0.064
 
 # %% [markdown]
@@ -507,8 +514,9 @@ result = check_never_turned(answer)
 #     return q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
 # ```
 #
-# With this port, (a) does the score `q . k` still depend only on `m - n`? (b) Is it the score
-# DeepSeek's function gives? Answer `(a, b)`, two booleans, before trying it.
+# With this port, and `q` at position `m`, `k` at position `n`: (a) does the score `q . k` still
+# depend only on `m - n`? (b) Is it the score DeepSeek's function gives? Answer `(a, b)`, two
+# booleans, before trying it.
 
 # %%
 answer = ...  # (True or False, True or False)

@@ -231,7 +231,7 @@ class CallInspector(Explorer):
 
     def make_controls(self):
         return {
-            "seq_len": seq_len_slider(1000, extra=(INSPECTOR_L, INSPECTOR_L + 1, 3000)),
+            "seq_len": seq_len_slider(1000, extra=(INSPECTOR_L, INSPECTOR_L + 1, 3000, 3001)),
             "dtype": choice_buttons("dtype", "float32", DTYPES),
         }
 
