@@ -16,8 +16,9 @@ At T = L the two coincide. Token ids: keys 0..n_keys-1, values after them, fille
 
 **Language** (an order-2 Markov text with copied spans). Each next token is drawn from a fixed,
 seeded, sparse table P(x_t | x_{t-2}, x_{t-1}) over a small alphabet (`LanguageSpec`): real
-local structure, which the language model (it has no previous-token embedding, see `model.py`)
-can use only by attending exactly one token back. Now and then a span of 12-32 tokens is copied
+local structure. A model without a previous-token embedding can use it only by attending exactly
+one token back; the committed language models have that embedding (see `train.model_config_for`),
+so for them it needs no attention at all. Now and then a span of 12-32 tokens is copied
 from a seeded distance back (at least `copy_min_distance`, at most the whole history), so some
 tokens are predictable only by a long-range look-up. Every position is scored (next-token loss), and each
 target is labelled: `MARKOV` (drawn from the table), `COPY_HEAD` (the first two tokens of a

@@ -41,7 +41,7 @@ class ModelConfig:
     d_mlp: int = 256
     max_position_embeddings: int = 128   # L, the training context
     rope_base: float = 100.0
-    prev_token_embedding: bool = True    # the recall model's shortcut (see ToyTransformer)
+    prev_token_embedding: bool = True    # the previous-token shortcut (see ToyTransformer)
 
     @property
     def head_dim(self) -> int:
@@ -110,18 +110,21 @@ class Block(nn.Module):
 
 class ToyTransformer(nn.Module):
     """Pre-LN decoder-only transformer, RoPE only (no learned positions), tied embeddings,
-    plus a previous-token embedding added to the input (see __init__)."""
+    plus, when `config.prev_token_embedding` is set, a previous-token embedding added to the
+    input (see __init__)."""
 
     def __init__(self, config: ModelConfig = ModelConfig()):
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.d_model)
-        # "Smeared" input: each position also sees its previous token (a causal width-2 token
-        # shift, as in the smeared-key induction models of Olsson et al. 2022 and the short
-        # convolutions of H3/Mamba). A value token then carries its key, so recall is one
-        # attention hop and the model trains in minutes on a CPU. It is position-free: every
-        # relation beyond one token back still goes through RoPE.
-        self.prev_embed = nn.Embedding(config.vocab_size, config.d_model)
+        # "Smeared" input (`config.prev_token_embedding`): each position also sees its previous
+        # token (a causal width-2 token shift, as in the smeared-key induction models of Olsson et
+        # al. 2022 and the short convolutions of H3/Mamba). A value token then carries its key, so
+        # recall is one attention hop and the model trains in minutes on a CPU. It is
+        # position-free: every relation beyond one token back still goes through RoPE, but the
+        # token one back (and, for an order-2 text, everything its next token depends on) does not.
+        self.prev_embed = (nn.Embedding(config.vocab_size, config.d_model) if config.prev_token_embedding
+                           else None)
         self.blocks = nn.ModuleList(Block(config) for _ in range(config.n_layers))
         self.ln_f = nn.LayerNorm(config.d_model)
         self.rope = None

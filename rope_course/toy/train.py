@@ -60,7 +60,15 @@ def task_spec_for(task: str):
 
 
 def model_config_for(task: str) -> ModelConfig:
-    return ModelConfig(vocab_size=task_spec_for(task).vocab_size, prev_token_embedding=task == "recall")
+    """The architecture the committed models of `task` were trained with.
+
+    Both tasks use the previous-token embedding. For the language that was not the intent (its
+    local order was meant to go through attention and RoPE), but an earlier `ToyTransformer`
+    ignored `prev_token_embedding=False`, so the committed language models have it and were
+    evaluated with it (lesson 10 measures what that means). A language model without it needs
+    `prev_token_embedding=False` here, new training and a new evaluation grid.
+    """
+    return ModelConfig(vocab_size=task_spec_for(task).vocab_size, prev_token_embedding=True)
 
 
 def train_config_for(task: str, seed: int, steps: int | None = None) -> TrainConfig:

@@ -3,10 +3,21 @@
 import pytest
 import torch
 
+from rope_course.attention import s_min
 from rope_course.toy import evaluate as ev
 from rope_course.toy.methods import METHODS, apply_spec, rope_spec
+from rope_course.toy.model import ModelConfig
 from rope_course.toy.results import Grid, load_results
-from rope_course.toy.train import SEEDS, TASKS, WEIGHTS_DIR, batch_for, load_model, scored_loss, weights_path
+from rope_course.toy.train import (
+    SEEDS,
+    TASKS,
+    WEIGHTS_DIR,
+    batch_for,
+    load_model,
+    model_config_for,
+    scored_loss,
+    weights_path,
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +33,16 @@ def test_every_model_is_committed_and_all_weights_stay_under_6_mb(results):
     for task in TASKS:
         assert not results["tasks"][task]["quick"]
         assert [r["train_config"]["seed"] for r in results["tasks"][task]["training"]] == list(SEEDS)
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_each_committed_model_has_the_architecture_its_record_and_the_trainer_name(results, task):
+    """The records once said the language models had no previous-token embedding while their
+    weights had one; a strict load, the record and `model_config_for` must now agree."""
+    for seed, row in zip(SEEDS, results["tasks"][task]["training"]):
+        model = load_model(task, seed)                    # strict: a missing or extra tensor raises
+        assert model.config == model_config_for(task) == ModelConfig(**row["model_config"])
+        assert (model.prev_embed is not None) == model.config.prev_token_embedding
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -69,3 +90,11 @@ def test_exact_identities_hold_in_the_grid(results):
             # dynamic NTK at 8L uses a = 8, exactly the fixed NTK base with s = 8
             assert grid.group(set_name, "ntk_dynamic", 8 * L) == grid.group(set_name, "ntk_fixed", 8 * L)
             assert set(grid.data["grid"][set_name]) == {m for m in METHODS if m != "deepseek_class"}
+
+
+def test_the_stored_s_min_is_lesson_06s_bound(results):
+    """The lesson reads s_min from the grid (it does not import the function, exercise 1's answer)."""
+    for task, sets in ev.SETS.items():
+        for set_name in sets:
+            for T in ev.SWEEP_LENGTHS:
+                assert results["tasks"][task]["sweep"][set_name][str(T)]["s_min"] == s_min(T, 128, 32, 100.0)
