@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..attention import s_min
 from ..toy import stats
-from ..toy.methods import s_min
 from ..yarn import yarn_find_correction_range
 from ._core import Case, check_answer, check_exercise
 
@@ -20,10 +20,11 @@ TOY = {"L": 128, "D": 32, "base": 100.0}
 
 
 def check_s_min_at_3L(answer, quiet=False):
-    """Exercise 1: the class factor s_min(l) for the toy at l = 3L = 384 (rtol 1e-3)."""
+    """Exercise 1: the class factor s_min(l) for the toy at l = 3L = 384, to 3 significant digits
+    (rtol 2e-3: the rounded value passes; (l/L)^k for ((l-1)/(L-1))^k, 0.9% lower, does not)."""
     expected = s_min(3 * TOY["L"], TOY["L"], TOY["D"], TOY["base"])
     return check_answer(
-        "s_min_at_3L", answer, expected, rtol=1e-3,
+        "s_min_at_3L", answer, expected, rtol=2e-3,
         hint="find i*, the first pair whose angle over the window, (L-1)·b^(-2i/D), stays below 2π; then "
              "solve a(l)^(2i*/(D-2)) = (l-1)/(L-1) for the bracket a(l) = 1 + s(l/L - 1)", quiet=quiet)
 

@@ -41,11 +41,13 @@ def test_s_min_checker():
     assert 1.5 < derived < 2.0
     assert check_s_min_at_3L(derived, quiet=True).status == CORRECT
     assert check_s_min_at_3L(np.float32(derived), quiet=True).status == CORRECT       # any scalar type
+    assert check_s_min_at_3L(float(f"{derived:.3g}"), quiet=True).status == CORRECT  # the 3 digits asked for
     # typical wrong answers: the plain length ratio; the bound for the lowest pair only (L/(L-1));
-    # the 4L value; i* taken as the last pair (D/2 - 1)
+    # the 4L value; i* taken as the last pair (D/2 - 1); the positions' ratio l/L for (l-1)/(L-1)
     lowest_pair_only = L / (L - 1)
     last_pair = (((3 * L - 1) / (L - 1)) ** ((D - 2) / (2 * (D // 2 - 1))) - 1) / (3 - 1)
-    for wrong in (3.0, lowest_pair_only, s_min_by_bisection(4 * L), last_pair):
+    lengths_not_positions = (3.0 ** ((D - 2) / (2 * 11)) - 1) / (3 - 1)
+    for wrong in (3.0, lowest_pair_only, s_min_by_bisection(4 * L), last_pair, lengths_not_positions):
         result = check_s_min_at_3L(wrong, quiet=True)
         assert result.status == WRONG and "Hint" in result.message, wrong
         assert f"{s_min_by_bisection(3 * L):.3f}" not in result.message            # never the answer
