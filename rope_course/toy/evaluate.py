@@ -4,7 +4,7 @@ Evaluation sets (fixed seeds, the same for every model and method, so comparison
 
 * ``recall`` (standard, P = T/8 pairs): at least 16 sequences and 1,024 answers per length;
 * ``recall_control`` (P = 16 pairs at every length): 32 sequences (512 answers) per length;
-* ``language``: at least 32 sequences and 16,384 scored tokens per length.
+* ``language``: at least 32 sequences and about 16,384 scored tokens per length (16,128 at T = 384).
 
 For every sequence the grid keeps totals per *group* of scored positions (all of them, distance
 bins, token kinds, position bins), so the lesson can resample whole sequences for its intervals
@@ -22,8 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..attention import s_min
 from .data import ANSWER, COPY_BODY, MARKOV
-from .methods import METHODS, RopeSpec, apply_spec, rope_spec, s_min
+from .methods import METHODS, RopeSpec, apply_spec, rope_spec
 from .model import decode_logits
 from .train import batch_for
 
@@ -75,8 +76,8 @@ def n_sequences(set_name: str, seq_len: int) -> int:
 
 
 def eval_batch(set_name: str, seq_len: int, n: int | None = None):
-    """The fixed evaluation batch of `set_name` at `seq_len` (its own seed per set and length, so a
-    quick run's subset equals the full run's)."""
+    """The fixed evaluation batch of `set_name` at `seq_len`: its own seed per set and length, the
+    same for every model and method. A smaller `n` gives other sequences, not a prefix of the full set."""
     n = n_sequences(set_name, seq_len) if n is None else n
     gen = torch.Generator().manual_seed(EVAL_SEED + _SET_OFFSET[set_name] + seq_len)
     task = "language" if set_name.endswith("language") else "recall"

@@ -109,7 +109,6 @@ def interval(group: dict, metric: str = "acc", seed: int = 0):
     return stats.ratio_interval(numer, group["n"], seed=seed)
 
 
-
 class Grid:
     """Read-only views of one task's merged results (`load_results()["tasks"][task]`).
 
@@ -138,6 +137,8 @@ class Grid:
 
     def difference(self, set_name, method_a, method_b, T, name="all", metric="acc"):
         a, b = self.group(set_name, method_a, T, name), self.group(set_name, method_b, T, name)
+        if a["n"] != b["n"]:          # a paired bootstrap needs the same scored positions per sequence
+            raise ValueError(f"{method_a} and {method_b} were not scored on the same positions at T = {T}")
         key = "correct" if metric == "acc" else "loss"
         return stats.difference_interval(a[key], b[key], a["n"])
 

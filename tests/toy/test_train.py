@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)        # the subprocess's own limit; about 50 s on a busy 2-core machine
 def test_quick_mode_trains_evaluates_and_merges_every_model(tmp_path):
     out = tmp_path / "toy"
     proc = subprocess.run([sys.executable, "-m", "rope_course.toy", "all", "--quick", "--out-dir", str(out)],
