@@ -15,12 +15,13 @@ section 3.3 dynamic scaling; a is the dynamic class's bracket, `rope_course.ntk_
   mscale_all_dim = 1: cos/sin unscaled, softmax scale times (1 + 0.1 ln s)^2);
 * ``yarn_v3beta_*``: the same with DeepSeek-V3's literal betas 32/1 (the pitfall: on the toy
   they keep only pair 0);
-* ``ntk_smin``: dynamic NTK with the class factor s_min(T) (`s_min`, lesson 06's prediction);
+* ``ntk_smin``: dynamic NTK with the class factor s_min(T) (`rope_course.attention.s_min`, lesson
+  06's prediction);
 * ``deepseek_class``: the course's faithful, stateful `DynamicNTKScalingRotaryEmbedding`
   (scaling_factor 1), one module per layer that remembers every earlier call.
 
 The first ten are stateless (a module built for the length); ``deepseek_class`` is evaluated as a
-server would run it (see `eval.py`).
+server would run it (see `evaluate.py`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from dataclasses import dataclass
 
 from torch import nn
 
+from ..attention import s_min
+from ..engines.traps import ntk_theta as ntk_fixed_base  # b s^(D/(D-2)), the one static NTK base
 from ..functional import ntk_bracket
 from ..hf_reset import HFDynamicRope
 from ..rotary import (
@@ -49,11 +52,9 @@ __all__ = [
     "Method",
     "RopeSpec",
     "dynamic_factor",
-    "first_uncycled_pair",
     "make_rotary",
     "ntk_fixed_base",
     "rope_spec",
-    "s_min",
     "softmax_factor",
 ]
 
@@ -98,29 +99,6 @@ class RopeSpec:
     def __post_init__(self):
         if self.family not in ("none", "pi", "ntk", "yarn", "deepseek", "hf"):
             raise ValueError(f"family must be one of none, pi, ntk, yarn, deepseek, hf; got {self.family!r}")
-
-
-def ntk_fixed_base(base: float, dim: int, scaling_factor: float) -> float:
-    """The NTK-aware base b * s^(D/(D-2)): the lowest pair is slowed by exactly s, pair 0 not at all."""
-    return base * scaling_factor ** (dim / (dim - 2))
-
-
-def first_uncycled_pair(dim: int, base: float, max_position_embeddings: int) -> int:
-    """i*: the first pair whose angle over the training window, (L-1) * b^(-2i/D), stays below 2 pi."""
-    for i in range(dim // 2):
-        if (max_position_embeddings - 1) * base ** (-2 * i / dim) < 2 * math.pi:
-            return i
-    raise ValueError("every pair completes a turn inside the training window")
-
-
-def s_min(seq_len: int, max_position_embeddings: int, dim: int, base: float) -> float:
-    """The smallest class factor s that keeps every never-turned pair inside its trained angle range
-    at length l (lesson 06): s_min(l) = (((l-1)/(L-1))^((D-2)/(2 i*)) - 1) / (l/L - 1), for l > L."""
-    L = max_position_embeddings
-    if seq_len <= L:
-        raise ValueError(f"s_min is defined for seq_len > L = {L}, got {seq_len}")
-    i_star = first_uncycled_pair(dim, base, L)
-    return (((seq_len - 1) / (L - 1)) ** ((dim - 2) / (2 * i_star)) - 1) / (seq_len / L - 1)
 
 
 def dynamic_factor(seq_len: int, max_position_embeddings: int, scaling_factor: float = 1.0) -> float:

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from rope_course import DynamicNTKScalingRotaryEmbedding, dynamic_ntk_base
+from rope_course.attention import first_never_turned_pair, s_min
 from rope_course.toy.data import make_language_batch, make_recall_batch
 from rope_course.toy.methods import (
     FIXED_FACTOR,
@@ -14,11 +15,9 @@ from rope_course.toy.methods import (
     RopeSpec,
     apply_spec,
     dynamic_factor,
-    first_uncycled_pair,
     make_rotary,
     ntk_fixed_base,
     rope_spec,
-    s_min,
     softmax_factor,
 )
 from rope_course.toy.model import ModelConfig, ToyTransformer, decode_logits
@@ -38,6 +37,17 @@ def model():
 def language_model():
     torch.manual_seed(1)
     return ToyTransformer(ModelConfig(vocab_size=32, prev_token_embedding=False)).eval()
+
+
+def test_the_previous_token_embedding_is_there_only_when_the_config_asks(model, language_model):
+    assert language_model.prev_embed is None and model.prev_embed is not None
+    assert "prev_embed.weight" not in language_model.state_dict()
+    tokens = make_language_batch(2, 16, torch.Generator().manual_seed(0)).tokens
+    with torch.no_grad():     # without it, the input is the token embedding alone
+        assert torch.equal(language_model.embed_tokens(tokens), language_model.embed(tokens))
+        shifted = model.embed_tokens(_tokens(16))
+    assert torch.equal(shifted[:, 0], model.embed(_tokens(16))[:, 0])          # nothing before position 0
+    assert not torch.equal(shifted[:, 1:], model.embed(_tokens(16))[:, 1:])
 
 
 def _tokens(T, B=2, seed=0):
@@ -111,7 +121,7 @@ def test_dynamic_factor_and_fixed_ntk_base():
 
 def test_s_min_keeps_every_never_turned_pair_inside_its_trained_range():
     """lesson 06's bound, checked by brute force on the toy (D = 32, b = 100, L = 128)."""
-    i_star = first_uncycled_pair(D, BASE, L)
+    i_star = first_never_turned_pair(D, BASE, L)
     assert i_star == 11 and (L - 1) * BASE ** (-2 * (i_star - 1) / D) >= 2 * math.pi
     inv = BASE ** (-torch.arange(0, D, 2, dtype=torch.float64) / D)
     trained = (L - 1) * inv
