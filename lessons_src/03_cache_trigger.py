@@ -228,8 +228,7 @@ assert r["final_base"] == r["fresh_final_base"]
 # `seq_len` + 8 < 6000, and the number of rebuilds does not depend on `scaling_factor`.
 
 # %%
-explorer = TimelineExplorer()
-slider_lengths = list(explorer.controls["seq_len"].options)
+slider_lengths = list(TimelineExplorer().controls["seq_len"].options)
 for seq_len in slider_lengths:
     counts = set()
     for s in (1.0, 2.0, 4.0, 16.0):
@@ -255,6 +254,7 @@ for seq_len in [5000, 8192]:
     assert torch.equal(m.inv_freq, rc.inv_freq_for_base(expected["final_base"], 64))
 
 # %%
+explorer = TimelineExplorer()
 explorer.show()
 
 # %% [markdown]
