@@ -291,6 +291,7 @@ LEARNER_LESSON = [
     'check_answer("after_a_failure", my_value, 1)',
     "raise RuntimeError('a later cell fails too; the rest still runs')",
     'check_answer("still_checked", 3, 3)',
+    'check_answer("a demo", 1, 1, quiet=True)  # quiet: a demonstration, not an exercise',
 ]
 
 
@@ -325,6 +326,7 @@ def test_progress_reports_each_status_and_never_writes_the_learners_files(tmp_pa
     assert "time limit of 30 s" in got[("02_slow", "-")].message
     assert got[("03_broken", "-")].status == "error" and "cannot be read" in got[("03_broken", "-")].message
     assert not any(r.lesson.startswith("solutions") or "solutions never run" in r.message for r in rows)
+    assert ("01_mine", "a demo") not in got, "a quiet checker call that ran cleanly is not an exercise"
     assert progress.summary(rows) == ("4 of 9 exercises correct, 1 wrong, 2 not attempted, 2 errors; "
                                       "2 notebooks did not run to the end (02_slow, 03_broken)")
 

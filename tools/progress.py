@@ -11,9 +11,10 @@ variable ROPE_COURSE_PROGRESS_FILE naming a file, every `rope_course.checks` res
 one JSON line {"exercise", "status", "message"} to it (status "correct", "wrong" or "not
 attempted yet"). The last record of an exercise in a lesson is its status.
 
-A checker cell (one that calls `check_...(`) that records nothing is an "error", with the
-error the cell raised (typically a NameError because the cell defining the answer failed
-earlier). A notebook that cannot run to the end (a timeout, a dead kernel, unreadable JSON)
+A checker cell (one that calls `check_...(`) that raised before recording anything is an
+"error", with the error it raised (typically a NameError because the cell defining the answer
+failed earlier). A checker cell that ran cleanly and recorded nothing made only quiet calls
+(`quiet=True`: a demonstration, as in lesson 00) and gets no row. A notebook that cannot run to the end (a timeout, a dead kernel, unreadable JSON)
 gets a row saying so; the exercises it checked before that still count.
 """
 
@@ -169,7 +170,7 @@ def run_lesson(notebook: Path, workdir: Path, timeout: float = DEFAULT_TIMEOUT_S
             elif failure is not None:
                 why = "its checker cell never ran: the notebook stopped before it"
             else:
-                why = "its checker cell ran but recorded no result"
+                continue  # ran cleanly with only quiet calls: a demonstration, not an exercise
             rows.append(Row(lesson, name, ERROR, why))
     if failure is not None:
         rows.append(Row(lesson, "-", ERROR, f"the notebook did not run to the end: {failure}"))
