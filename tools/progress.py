@@ -14,8 +14,9 @@ attempted yet"). The last record of an exercise in a lesson is its status.
 A checker cell (one that calls `check_...(`) that raised before recording anything is an
 "error", with the error it raised (typically a NameError because the cell defining the answer
 failed earlier). A checker cell that ran cleanly and recorded nothing made only quiet calls
-(`quiet=True`: a demonstration, as in lesson 00) and gets no row. A notebook that cannot run to the end (a timeout, a dead kernel, unreadable JSON)
-gets a row saying so; the exercises it checked before that still count.
+(`quiet=True`: a demonstration, as in lesson 00) and gets no row. A notebook that cannot run to
+the end (a timeout, a dead kernel, unreadable JSON) gets a row saying so; the exercises it
+checked before that still count.
 """
 
 from __future__ import annotations
