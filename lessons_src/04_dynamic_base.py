@@ -360,7 +360,8 @@ for L in (2048, 4096):
             assert np.array_equal(beyond, f > 1)
             assert not np.any(np.diff(beyond.astype(int)) > 0)  # beyond ones come first (fastest)
             checked += 1
-print(f"{checked} settings: the rule holds; s = 1 keeps every never-turned pair beyond, s > 1 squeezes the slowest")
+print(f"{checked} settings: the rule holds; s = 1 keeps every never-turned pair beyond, "
+      "s > L/(L-1) squeezes the slowest")
 for L in (2048, 4096):  # between 1 and L/(L-1) the slowest pair is not squeezed yet, at any length
     for s in (1.0001, L / (L - 1) * 0.99999, L / (L - 1) * 1.00001):
         for l in (L + 1, 2 * L, 32 * L):
