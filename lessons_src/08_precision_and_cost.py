@@ -12,7 +12,8 @@
 #    why pair 0 has none, and compare it with the rounding a bf16 model applies to cos and sin
 #    anyway (up to 2⁻⁹): the position past which float32's error is the larger one;
 # 2. explain why casting the module to bf16 leaves only 641 distinct positions in 0..2047, what
-#    torch's CPU `arange` does past 4096, why Hugging Face added a float32 guard, and why
+#    torch's CPU `arange` does past 256·W positions (W its vector width: 4096 here), why Hugging
+#    Face added a float32 guard, and why
 #    DeepSeek's YaRN class is immune (with an explorer comparing float32 and bf16 angle errors);
 # 3. compute the memory of the caches from their shapes (80 MiB per layer for DeepSeek-V3's
 #    discarded init cache, ≈ 4.8 GiB over 61 layers) and check it against real tensors;
@@ -98,8 +99,9 @@ assert cos_err.max().item() < 1e-2
 assert worst in (1, 2)
 
 # %% [markdown]
-# The measured errors respect the bound the two roundings give, p_max · inv_freq[i] · 2⁻²² (a
-# generous two units for inv_freq and two for the product), for every pair:
+# The measured errors respect the bound the two roundings give, p_max · inv_freq[i] · 2⁻²², for
+# every pair. One float32 rounding changes a value by at most 2⁻²⁴ of it; the bound allows four such
+# roundings, a generous two for inv_freq (its `pow` and division) and two for the product:
 
 # %%
 i = torch.arange(D // 2, dtype=torch.float64)
@@ -256,7 +258,7 @@ print(f"max relative error of inv_freq in bf16: {rel:.4f}")
 assert 1e-3 < rel < 2**-8 + 1e-6
 
 # %% [markdown]
-# ### Past 4096, torch's bf16 `arange` does not even round to the nearest value
+# ### Past 256·W (4096 here), torch's bf16 `arange` does not even round to the nearest value
 #
 # On this machine, below 4096 every position in the cast module's `t` is the bf16 value nearest to
 # it (ties to the even one), the same as an exact cast `arange(n).to(torch.bfloat16)`. Past 4096
@@ -499,7 +501,9 @@ del big_up, fast, up
 # most at the small size, where the arithmetic dominates, and the fast one at the large size, where
 # the page faults do. The cell shows whether this machine agrees; `make bench` also checks the
 # target set for the fast builder (at least 1.5x upstream at 131072 × 64), as a benchmark, never a
-# test.
+# test. The page faults are counted in this process at that moment: memory the allocator kept from
+# earlier builds in this notebook is handed out again without a fault, so the counts can be lower
+# than the fresh memory listed above would give (28672 faults of 4 KiB for 112 MiB).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -569,17 +573,28 @@ assert rows_full == 8_581_613_568
 assert round(rows_full / 131072) == 65473
 
 # %% [markdown]
-# What that costs in time on this machine, measured on the 64-step loop above and scaled by the
-# row count (rows per second is roughly constant at these sizes; an estimate, not a measurement
-# of the full loop):
+# What that costs in time on this machine, estimated (not measured on the full loop) by scaling
+# the row count with a measured time per row. A row does not cost the same in every table: on this
+# machine section 5's timings put a 131072-row rebuild at far more than 32 times a 4096-row one
+# (fresh memory, and larger angles, which cos and sin reduce more slowly). So the cell gives a
+# range: the time per row of the 64-step
+# loop above (tables of about 4100 rows) for the low end, and that of one rebuild at 131072 rows
+# for the high end:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 # A timing (see section 4): not compared under test, nothing asserted.
-rows_per_s = counted.rows / loop_seconds
-print(f"prefill 4096 + 64 steps: {loop_seconds * 1e3:.0f} ms ({loop_seconds / 65 * 1e3:.2f} ms per rebuild)")
-print(f"estimated rebuild time, 4096 -> 131072 tokens: {rows_full / rows_per_s:.0f} s per layer, "
-      f"{61 * rows_full / rows_per_s / 3600:.1f} h for 61 layers")
+long_rope = rc.RotaryEmbedding(D, max_position_embeddings=4096)
+start = time.perf_counter()
+long_rope(xf, seq_len=131072)
+long_seconds = time.perf_counter() - start
+del long_rope
+per_row = {"short tables": loop_seconds / counted.rows, "131072 rows": long_seconds / 131072}
+print(f"prefill 4096 + 64 steps: {loop_seconds * 1e3:.0f} ms ({loop_seconds / 65 * 1e3:.2f} ms per rebuild); "
+      f"one rebuild at 131072 rows: {long_seconds * 1e3:.0f} ms")
+for name, seconds in per_row.items():
+    print(f"at the time per row of {name:12s} ({seconds * 1e6:.2f} µs): {rows_full * seconds:6.0f} s per layer, "
+          f"{61 * rows_full * seconds / 3600:5.1f} h for 61 layers")
 
 # %% [markdown]
 # **Where the seed is wrong.** The seed lesson says the forward has "No Additional Cost"
@@ -596,8 +611,9 @@ print(f"estimated rebuild time, 4096 -> 131072 tokens: {rows_full / rows_per_s:.
 #   anyway: float32's angle error stays below that up to p = 43696 (b = 10⁴; 32225 for b = 5·10⁴)
 #   and reaches 2.5 times it below 131072 (4.6 times for b = 5·10⁴).
 # * Casting the module to bf16 casts `inv_freq`, and upstream's `t` follows it: 641 distinct
-#   positions in 0..2047 (up to 4 tokens off; hundreds past 100k). Past 4096 torch's CPU `arange`
-#   does not even round to nearest here (each vector starts from its rounded first position). HF's
+#   positions in 0..2047 (up to 4 tokens off; hundreds past 100k). Past 256·W positions (W the
+#   kernel's vector width; 4096 here) torch's CPU `arange` does not even round to nearest (each
+#   vector starts from its rounded first position). HF's
 #   Llama code computes the angles in float32 (PR #29285); the remote code does not, except YaRN,
 #   which works in float32.
 # * A cache is 2 · length · D · bytes. DeepSeek-V3's discarded init caches: 80 MiB per layer in

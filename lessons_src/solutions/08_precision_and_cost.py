@@ -43,9 +43,16 @@ assert result.correct
 # %% [markdown]
 # **3.** Two things in the excerpt come from the cast: `t` is built in `inv_freq`'s dtype (bf16
 # positions), and `inv_freq` itself was rounded to bf16. Fixing only `t` still leaves the
-# frequencies off by up to 2⁻⁹ relative, which at p ≈ 4000 is a whole radian. So recompute
-# inv_freq in float32 from the base, count positions in float32, and cast only the finished
-# tables, as DeepSeek's YaRN class does.
+# frequencies off by up to about 2⁻⁸ relative (the lesson measured 0.0037), and multiplied by a
+# position near 4000 that moves angles by more than a radian (the next cell measures it). So
+# recompute inv_freq in float32 from the base, count positions in float32, and cast only the
+# finished tables, as DeepSeek's YaRN class does.
+
+# %%
+inv_freq32 = 1.0 / (10000 ** (torch.arange(0, 64, 2, dtype=torch.float32) / 64))
+shift = (4095 * (inv_freq32.to(torch.bfloat16).float() - inv_freq32).abs()).max().item()
+print(f"largest angle change at p = 4095 from the bf16 inv_freq alone: {shift:.2f} rad")
+assert shift > 1
 
 # %%
 def fixed_rebuild(base, dim, seq_len, dtype):

@@ -52,13 +52,23 @@ FIX_HINT = ("two things in the excerpt follow the cast: the dtype of the positio
             "was rounded to bf16; rebuild both in float32 and cast only at the end")
 
 
+def _describe(out) -> str:
+    """What a learner's function returned, in a few words: 'a tuple of (list, list)', 'a Tensor'."""
+    if isinstance(out, (tuple, list)):
+        parts = ", ".join(f"{type(t).__name__} {tuple(t.shape)} {t.dtype}" if isinstance(t, torch.Tensor)
+                          else type(t).__name__ for t in out[:3])
+        return f"a {type(out).__name__} of ({parts}{', ...' if len(out) > 3 else ''})"
+    return f"a {type(out).__name__}"
+
+
 def _stacked(fn):
     """(cos, sin) -> one tensor of shape (2, seq_len, dim), so that a message shows one short summary."""
     def run(*args):
         out = fn(*args)
         if not (isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out)
                 and out[0].shape == out[1].shape and out[0].dtype == out[1].dtype):
-            raise TypeError("return (cos, sin): two tensors of the same shape and dtype")
+            raise TypeError(f"fixed_rebuild must return (cos, sin), two tensors of the same shape and dtype; "
+                            f"it returned {_describe(out)}")
         return torch.stack(tuple(out))
     return run
 

@@ -93,4 +93,6 @@ def test_fixed_rebuild():
         r = check_fixed_rebuild(wrong, quiet=True)
         assert r.status == WRONG and says in r.message and "Hint" in r.message, (wrong.__name__, r.message)
     r = check_fixed_rebuild(lambda *a: fixed(*a)[0], quiet=True)  # cos only
-    assert r.status == WRONG and "(cos, sin)" in r.message
+    assert r.status == WRONG and "(cos, sin)" in r.message and "returned a Tensor" in r.message
+    r = check_fixed_rebuild(lambda *a: tuple(t.tolist() for t in fixed(*a)), quiet=True)  # lists, not tensors
+    assert r.status == WRONG and "returned a tuple of (list, list)" in r.message
