@@ -14,7 +14,8 @@
 # 4. say where YaRN's temperature acts in DeepSeek's attention (MLA) and why it sits in the
 #    softmax scale, show that upstream's file applies it once for any config, and find the ports
 #    that apply it twice;
-# 5. say how V3 and K2 reached their context (YaRN during training), as far as the reports confirm;
+# 5. say how V3 and K2 reached their context, as far as the reports confirm (V3: YaRN during
+#    training; K2: training to 32K, then YaRN to 128K);
 # 6. place what came next on one map, with a computed cell each: Llama 3's `llama3` rope type, a
 #    raised base, the critical dimension (the course's never-turned pairs), LongRoPE, and where the
 #    two model families went.
@@ -27,6 +28,7 @@
 # papers and files of section 11, each cited where it is used.
 
 # %%
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -417,28 +419,36 @@ assert round(m2["Kimi-K2-Instruct-0905"], 3) == 2.005
 # Hugging Face's native DeepSeek-V3 ([HF's port](../SOURCES.md#hf-deepseek-v3)) is such a mix: its
 # rotary module takes the attention factor from the generic `_compute_yarn_parameters`
 # ([HF YaRN](../SOURCES.md#hf-yarn-parameters)), which is the ratio mscale/mscale_all_dim only when
-# **both** keys are set and 0.1·ln s + 1 otherwise, while its attention multiplies the softmax scale
-# by mscale(s, `mscale_all_dim`)². With the released config the two agree with upstream. With a
-# config that leaves `mscale` out (upstream's class then defaults it to 1), they do not. The cell
-# builds the installed port for three sets of rope fields and compares with upstream's rule:
+# **both** keys are present and non-zero and 0.1·ln s + 1 otherwise, while its attention multiplies
+# the softmax scale by mscale(s, `mscale_all_dim`)², as upstream's does. With the released config
+# the two agree with upstream. With a config that leaves `mscale` out (upstream's class then
+# defaults it to 1), they do not. The cell builds the installed port (transformers
+# 5.24) for three sets of rope fields and compares with upstream's rule:
 
 # %%
 small_sizes = dict(hidden_size=64, num_attention_heads=1, q_lora_rank=16, kv_lora_rank=16, v_head_dim=16,
-                   qk_nope_head_dim=128, qk_rope_head_dim=64, max_position_embeddings=163840)
-v3_rope = {"rope_type": "yarn", "rope_theta": 10000.0, "factor": 40.0, "original_max_position_embeddings": 4096,
+                   qk_nope_head_dim=128, qk_rope_head_dim=64)
+v3_rope = {"rope_type": "yarn", "rope_theta": 10000.0, "original_max_position_embeddings": 4096,
            "beta_fast": 32, "beta_slow": 1}
+
+
+def temperatures(factor, extra):
+    """(RoPE dims, other dims) logit factors, Hugging Face's port and upstream's rule, for rope fields `extra`."""
+    config = DeepseekV3Config(rope_parameters={**v3_rope, "factor": factor, **extra},
+                              max_position_embeddings=int(factor * 4096), **small_sizes)
+    hf_cos_sin = float(DeepseekV3RotaryEmbedding(config).attention_scaling)
+    hf_softmax = float(DeepseekV3Attention(config, layer_idx=0).scaling) * DEEPSEEK_Q_HEAD_DIM**0.5
+    up = YarnRotaryEmbedding(8, 16, 10000, scaling_factor=factor, original_max_position_embeddings=8, **extra)
+    up_softmax = softmax_scale({"rope_scaling": {"factor": factor, **extra}}) * DEEPSEEK_Q_HEAD_DIM**0.5
+    return {"HF": (hf_cos_sin**2 * hf_softmax, hf_softmax), "upstream": (up.cos_sin_scale**2 * up_softmax, up_softmax)}
+
+
 field_sets = {"released (mscale 1, mscale_all_dim 1)": dict(mscale=1.0, mscale_all_dim=1.0),
               "mscale left out (mscale_all_dim 1)": dict(mscale_all_dim=1.0),
               "neither (plain YaRN)": {}}
 temperature = {}
 for label, extra in field_sets.items():
-    config = DeepseekV3Config(rope_parameters={**v3_rope, **extra}, **small_sizes)
-    hf_cos_sin = float(DeepseekV3RotaryEmbedding(config).attention_scaling)
-    hf_softmax = float(DeepseekV3Attention(config, layer_idx=0).scaling) * DEEPSEEK_Q_HEAD_DIM**0.5
-    up = YarnRotaryEmbedding(8, 16, 10000, scaling_factor=40, original_max_position_embeddings=8, **extra)
-    up_softmax = softmax_scale({"rope_scaling": {"factor": 40, **extra}}) * DEEPSEEK_Q_HEAD_DIM**0.5
-    temperature[label] = {"HF": (hf_cos_sin**2 * hf_softmax, hf_softmax),
-                          "upstream": (up.cos_sin_scale**2 * up_softmax, up_softmax)}
+    temperature[label] = temperatures(40.0, extra)
     print(f"{label}:")
     for who, (rope_part, nope_part) in temperature[label].items():
         print(f"    {who:9s} RoPE dims x {rope_part:.3f}, other dims x {nope_part:.3f}")
@@ -455,10 +465,37 @@ assert math.isclose(plain["HF"][0], t) and math.isclose(plain["HF"][1], 1.0)
 # With `mscale` left out, upstream still gives 1.874 everywhere, but the port gives 1.874² ≈ 3.51
 # on the RoPE dims: the temperature twice, from mixing the generic rotary rule with DeepSeek's
 # softmax rule. With neither key, both give the plain YaRN rule, which in MLA reaches only the RoPE
-# dims. No released config here triggers the double case; it is a trap for anyone who writes or
+# dims.
+#
+# Is "leaves `mscale` out" the whole story? Not quite. Each key is either absent or one of 0, 0.5,
+# 1, 2 (25 combinations), at factors 1.25, 16 and 40. The two agree on the RoPE dims exactly when
+# both keys are present and non-zero, or when `mscale_all_dim` is absent or 0 and `mscale` is absent
+# or 1; in every other case they differ (an explicit `mscale` = 0 counts as absent for the port,
+# but upstream uses it). The no-RoPE dims agree in every case, since both attentions apply the same
+# softmax rule:
+
+# %%
+options = (None, 0.0, 0.5, 1.0, 2.0)  # None: the key is left out
+differ = set()
+for factor in (1.25, 16.0, 40.0):
+    for ms, ms_all in itertools.product(options, options):
+        extra = {k: v for k, v in (("mscale", ms), ("mscale_all_dim", ms_all)) if v is not None}
+        (hf_rope, hf_nope), (up_rope, up_nope) = temperatures(factor, extra).values()
+        assert math.isclose(hf_nope, up_nope, rel_tol=1e-12), (factor, extra)
+        if not math.isclose(hf_rope, up_rope, rel_tol=1e-9):
+            differ.add((ms, ms_all))
+        agree_rule = bool(ms and ms_all) or (not ms_all and ms in (None, 1.0))
+        assert agree_rule == math.isclose(hf_rope, up_rope, rel_tol=1e-9), (factor, extra)
+print(f"{len(options) ** 2 * 3} configs; (mscale, mscale_all_dim) where the RoPE dims differ "
+      f"(None = left out), the same at every factor tried:")
+print("   ", sorted(differ, key=lambda pair: tuple(-1 if v is None else v for v in pair)))
+assert len(differ) == 25 - 9 - 4  # all but: both non-zero (9); mscale_all_dim absent/0, mscale absent/1 (4)
+
+# %% [markdown]
+# No released config here falls in the differing cases; they are a trap for anyone who writes or
 # edits such a config by hand, or ports the file piece by piece.
 #
-# ## 8. How V3 and K2 reached their context: YaRN during training
+# ## 8. How V3 and K2 reached their context: YaRN in training (V3), YaRN for the last step (K2)
 #
 # For DeepSeek-V3 the YaRN fields are not a trick applied to a model trained at 4K: they are part
 # of how it was trained. For Kimi-K2 the report says less.
@@ -501,12 +538,13 @@ assert phases == {"phase 1": 8 * 4096, "phase 2": 32 * 4096} and v3["max_positio
 assert 131072 // 4096 == k2_rs["factor"] and k2["max_position_embeddings"] == 131072
 
 # %% [markdown]
-# **What this means for lesson 10.** V3's weights were trained, for 2000 steps at 32K and 128K
-# tokens, with YaRN's blended frequencies and its temperature in place: the static table of
-# section 6 is what the model last learned with, at every length. Lesson 10's tiny models are
-# trained **without** any scaling and only switched to YaRN at test time. Whatever YaRN costs them
-# at T = L (its static blend changes the slow pairs even inside the trained window) is the price of
-# an untrained switch. It is no evidence about V3, whose training included the switch.
+# **What this means for lesson 10.** V3's weights were trained, for 1000 steps at 32K and another
+# 1000 at 128K tokens, with YaRN's blended frequencies and its temperature in place: the static
+# table of section 6 is what the model last learned with, at every length. Lesson 10's tiny models
+# are trained **without** any scaling and only switched to YaRN at test time. Whatever fixed YaRN
+# (one factor for every length, as V3's config sets it) costs them at T = L (its static blend changes
+# the slow pairs even inside the trained window) is the price of an untrained switch. It is no
+# evidence about V3, whose training included the switch.
 #
 # ## 9. Hugging Face's later rule for the dynamic class (brief)
 #
@@ -576,9 +614,9 @@ assert all(y < n for y, n in zip(yarn_table1["YaRN (s=2)"][1], yarn_table1["NTK 
 
 # %% [markdown]
 # What these do **not** show: no table in the YaRN paper gives Dynamic-NTK numbers (its dynamic
-# results, [appendix B.3](../SOURCES.md#paper-yarn-b3), are a chart), and no paper or model card
-# gives Hugging-Face-style dynamic NTK perplexities for DeepSeek-V3 or Kimi-K2, which were trained
-# and released with YaRN.
+# results, [appendix B.3](../SOURCES.md#paper-yarn-b3), are a chart), and none of the sources this
+# course checked gives Hugging-Face-style dynamic NTK perplexities for DeepSeek-V3 or Kimi-K2, which
+# were trained and released with YaRN.
 #
 # ### 11.2 Llama 3's `llama3` rope type: by parts, without a temperature
 #
@@ -657,12 +695,17 @@ assert [32 - critical_pair(64, b, 4096) for b in (10000, 50000.0, 500000.0)] == 
 # "Scaling Laws of RoPE-based Extrapolation" (Liu et al., [arXiv 2310.05209](../SOURCES.md#paper-rope-scaling-laws))
 # explains extrapolation by a **critical dimension**: the course reads it as the boundary between
 # the pairs that complete a full period within the training length and those that do not (only
-# the abstract was checked in a stored copy). Those are exactly the pairs lessons 01 and 06 call
-# never-turned: the first one is where L·θᵢ/(2π), the turns over the context, drops below 1. And
-# the pairs that YaRN with `beta_slow` = 1 interpolates fully (from its `high` on) are the same
-# set. Checked over D ∈ {16, 32, 64, 128}, b ∈ {500, 10⁴, 5·10⁴, 5·10⁵, 10⁶} and
-# L ∈ {64, 2048, 4096, 8192, 32768}, including the settings where every pair turns (then both sets
-# are empty):
+# the abstract was checked in a stored copy), that is, the first pair whose turns over L tokens,
+# L·θᵢ/(2π), drop below 1 (`critical_pair`). YaRN with `beta_slow` = 1 interpolates fully the pairs
+# from its `high` on, and `high` is the ceiling of the index where L·θᵢ/(2π) = 1: the same
+# boundary. Lessons 01 and 06 count a little differently: a pair is never-turned when its arc over
+# the trained positions 0 … L−1 is less than a turn, (L−1)·θᵢ < 2π. The two counts can differ only
+# for a pair whose wavelength 2π/θᵢ lies between L−1 and L tokens, so in practice the three sets are
+# one. Checked over D ∈ {16, 32, 64, 128}, b ∈ {500, 10⁴, 5·10⁴, 5·10⁵, 10⁶} and
+# L ∈ {64, 2048, 4096, 8192, 32768}, including the settings where every pair turns (then all three
+# are empty), and in one case built to fall in that one-token gap: V3's pair 23 has a wavelength of
+# 4711.7 tokens, so with L = 4712 it turns just over once in L tokens, while its arc over positions
+# 0 … 4711 stays just short of a turn:
 
 # %%
 agree, all_turn = 0, 0
@@ -683,6 +726,13 @@ for name, mod in built.items():
     print(f"  {name}: D = 64, L0 = 4096: pairs {k}..31 never turned ({32 - k} pairs, critical dimension "
           f"{2 * k} of 64); its YaRN interpolates fully from pair {mod.correction_range[1]}")
 assert agree == 100 and all_turn == 14
+gap_length = 4712
+gap = {"arc over 0..L-1 (lessons 01, 06)": int(never_turned(swept_arc(original_inv_freq(64, 10000), gap_length))
+                                                .nonzero()[0][0]),
+       "turns over L (critical_pair)": critical_pair(64, 10000, gap_length),
+       "YaRN high (beta_slow = 1)": yarn_find_correction_range(32, 1, 64, 10000, gap_length)[1]}
+print(f"L = {gap_length}, D = 64, b = 10^4, first never-turned pair by each count: {gap}")
+assert list(gap.values()) == [23, 24, 24]
 assert critical_pair(64, 10000, 4096) == 23 and critical_pair(64, 50000.0, 4096) == 20
 assert k2_mod.correction_range[1] == 20 and v3_mod.correction_range[1] == 23
 
@@ -746,9 +796,13 @@ assert range_0905 == k2_mod.correction_range and rs_0905["factor"] * length_0905
 # For DeepSeek, the course's sources hold nothing verified beyond V3, so this lesson says nothing
 # about later releases.
 #
-# **Lesson 10** tests the methods instead of quoting them: tiny RoPE models trained here at a
-# short context L and evaluated up to 8L with no scaling, linear, NTK-aware, dynamic NTK
-# (DeepSeek's faithful class and a stateless variant) and YaRN.
+# **Lesson 10** tests the methods instead of quoting them, on tiny RoPE models trained here at a
+# short context L = 128 on two tasks (recall, and a synthetic language), three seeds each, and
+# evaluated up to 8L with intervals: no scaling, and PI, NTK-aware and YaRN each both *fixed*
+# (one s = 8 for every length, as a config sets it) and *dynamic* (s = max(1, T/L)), compared fixed
+# with fixed and dynamic with dynamic; dynamic NTK at lesson 06's s_min(T); DeepSeek's own class
+# serving every request in turn; and YaRN with V3's literal betas 32/1, which suit a 4096-token
+# window, not the toy's 128.
 #
 # ## Summary
 #
@@ -767,13 +821,16 @@ assert range_0905 == k2_mod.correction_range and rs_0905["factor"] * length_0905
 #   reaches only the RoPE part, so DeepSeek puts it in the softmax scale (mscale² ≈ 1.874 V3,
 #   1.813 K2, 2.005 K2-0905) and keeps cos/sin unscaled. Upstream's file applies each temperature
 #   once for any config (1024 checked); a port mixing generic YaRN with DeepSeek's softmax rule
-#   applies it twice on the RoPE dims (HF's port, for a config without `mscale`: 3.51).
+#   applies it twice on the RoPE dims (HF's port, for a config with `mscale_all_dim` 1 but no
+#   `mscale`: 3.51; it departs from upstream in 12 of the 25 combinations of the two keys tried).
 # * V3 was trained with YaRN (s = 40, α = 1, β = 32) in two 1000-step phases, 4K → 32K → 128K; K2
-#   trained 60B tokens at 32K and used YaRN to reach 128K. Lesson 10's untrained toys say nothing
-#   against that.
+#   trained 60B tokens at 32K and used YaRN to reach 128K (its report gives no YaRN settings). Lesson
+#   10's toys, switched to YaRN untrained, say nothing against that.
 # * The map: llama3 is by-parts YaRN with a ramp in turns and no temperature; a larger base in
 #   pretraining slows the slow pairs (and has a lower bound per context length); the critical
-#   dimension is the course's never-turned pairs and YaRN's β_slow = 1 boundary; LongRoPE searches
+#   dimension is the course's never-turned pairs and YaRN's β_slow = 1 boundary (they count turns
+#   over L positions, lessons 01 and 06 over L − 1: the same pairs unless a wavelength falls within
+#   one token of L); LongRoPE searches
 #   one factor per pair, a space that contains all of the above.
 #
 # ## Exercises
@@ -807,9 +864,8 @@ result = check_fixed_logits(fixed_logits)
 
 # %% [markdown]
 # **2. Predict.** A model with Llama 3's rotary shape (head size D = 128, θ = 500000) is trained at
-# 8192 tokens. How many of its 64 pairs never complete a turn within the training window (its
-# critical dimension, in pairs, counted from the slow end)? Work it out from θᵢ = θ^(−2i/D) before
-# you run anything.
+# 8192 tokens. How many of its 64 pairs never complete a turn within the training window (the
+# pairs from its critical dimension on)? Work it out from θᵢ = θ^(−2i/D) before you run anything.
 
 # %%
 never_turned_llama3 = ...

@@ -92,6 +92,16 @@ def test_critical_pair_is_the_first_never_turned_pair_and_yarns_high(dim, base, 
         assert yarn_find_correction_range(32, 1, dim, base, length)[1] == k
 
 
+def test_the_two_never_turned_counts_differ_only_within_one_token_of_L():
+    # lessons 01/06 count the arc over positions 0..L-1, critical_pair the turns over L tokens: they
+    # part only for a pair whose wavelength lies in (L-1, L]. V3's pair 23 has wavelength 4711.7.
+    theta = original_inv_freq(64, 10000)
+    assert 4711 < 2 * math.pi / theta[23] < 4712
+    for length, arc_first, critical in [(4711, 23, 23), (4712, 23, 24), (4713, 24, 24)]:
+        assert int(np.flatnonzero(never_turned(swept_arc(theta, length)))[0]) == arc_first
+        assert critical_pair(64, 10000, length) == critical == yarn_find_correction_range(32, 1, 64, 10000, length)[1]
+
+
 def test_course_numbers():
     assert critical_pair(64, 10000, 4096) == 23  # 9 never-turned pairs, 23..31
     assert critical_pair(64, 50000.0, 4096) == 20  # Kimi-K2: 12, exactly YaRN's interpolated pairs
