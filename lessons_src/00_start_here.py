@@ -199,32 +199,27 @@ assert "exact: False | close: False" in line       # compare also returns its li
 # **Exercise checkers.** The lessons' exercises come in two kinds, each with its checker:
 #
 # * *predict, derive or find the bug*: you replace `answer = ...` with a value (a number, a
-#   tuple, True/False, ...) and the lesson calls `check_answer(name, answer, expected)`;
-# * *write a function*: a function whose body is `raise NotImplementedError`, checked with
-#   `check_exercise(name, your_function, reference, cases)` on the checker's own inputs.
+#   tuple, True/False, ...) and run the checker cell below it, for example
+#   `check_table_angle(answer)` in lesson 01; it calls `check_answer(name, answer, expected)`;
+# * *write a function*: a function whose body is `raise NotImplementedError`, checked on the
+#   checker's own inputs; the lesson's checker calls `check_exercise(name, your_function,
+#   reference, cases)`.
 #
 # Either checker answers one of three things: *not attempted yet*, *correct*, or what is wrong
 # (which input, or why the value is not it) followed by a **hint**, a nudge that never gives the
-# answer away. The expected values live in the checker modules (`rope_course/checks/lessonNN.py`),
-# not on the page.
+# answer away. The expected values and references live in the checker modules
+# (`rope_course/checks/lessonNN.py`), not on the page.
 #
-# A demonstration with a warm-up question: the wavelength in tokens of rotary pair `i`,
-# `2*pi * base^(2i/dim)` (lesson 01). Every lesson's checker also records its result for
-# `make progress`, the list of your exercises and their status; these demonstrations are not
-# exercises, so they are made with `quiet=True`, which records nothing (and prints nothing: the
-# cells print the messages themselves).
+# A demonstration with a warm-up question, calling the two general checkers directly: the
+# wavelength in tokens of rotary pair `i`, `2*pi * base^(2i/dim)` (lesson 01). Every lesson's
+# checker prints its message and records its result for `make progress`, the list of your
+# exercises and their status. These demonstrations are not exercises, so they pass
+# `quiet=True`: nothing is printed or recorded, and the cells print the messages themselves.
 
 # %%
-import functools
 import math
 
 from rope_course.checks import Case, check_answer, check_exercise
-
-# quiet=True: not recorded, so `make progress` lists only the lessons' real exercises
-demo_function_check = functools.partial(check_exercise, "wavelength (demo)", quiet=True,
-                                        hint="a full turn is 2*pi radians")
-demo_answer_check = functools.partial(check_answer, "wavelength of pair 0 (demo)", quiet=True,
-                                      hint="pair 0 turns by 1 radian per token")
 
 
 def reference_wavelength(i, base, dim):
@@ -233,13 +228,14 @@ def reference_wavelength(i, base, dim):
 
 CASES = [Case((0, 10000, 64), label="pair 0, base 10000, dim 64"),
          Case((31, 10000, 64), label="pair 31, base 10000, dim 64")]
+HINT = "a full turn is 2*pi radians"
 
 
 def wavelength(i, base, dim):
     raise NotImplementedError  # your code here
 
 
-first = demo_function_check(wavelength, reference_wavelength, CASES)
+first = check_exercise("wavelength (demo)", wavelength, reference_wavelength, CASES, hint=HINT, quiet=True)
 print(first.message)
 
 
@@ -247,7 +243,7 @@ def wavelength(i, base, dim):            # an attempt that forgets the 2*pi
     return base ** (2 * i / dim)
 
 
-second = demo_function_check(wavelength, reference_wavelength, CASES)
+second = check_exercise("wavelength (demo)", wavelength, reference_wavelength, CASES, hint=HINT, quiet=True)
 print(second.message)
 
 
@@ -255,7 +251,7 @@ def wavelength(i, base, dim):            # right
     return 2 * math.pi * base ** (2 * i / dim)
 
 
-third = demo_function_check(wavelength, reference_wavelength, CASES)
+third = check_exercise("wavelength (demo)", wavelength, reference_wavelength, CASES, hint=HINT, quiet=True)
 print(third.message)
 assert (first.status, second.status, third.status) == ("not attempted yet", "wrong", "correct")
 assert "pair 0, base 10000, dim 64" in second.message and "Hint:" in second.message
@@ -267,7 +263,8 @@ assert "pair 0, base 10000, dim 64" in second.message and "Hint:" in second.mess
 
 # %%
 answers = [..., 6, 2 * math.pi]
-results = [demo_answer_check(answer, 2 * math.pi) for answer in answers]
+results = [check_answer("wavelength of pair 0 (demo)", answer, 2 * math.pi,
+                        hint="pair 0 turns by 1 radian per token", quiet=True) for answer in answers]
 for result in results:
     print(result.message)
 assert [r.status for r in results] == ["not attempted yet", "wrong", "correct"]
