@@ -29,6 +29,7 @@ __all__ = [
     "inv_freq_for_base",
     "ntk_bracket",
     "dynamic_ntk_base",
+    "ntk_fixed_base",
     "table_positions",
     "cos_sin_tables",
     "cos_sin_tables_upstream",
@@ -94,6 +95,19 @@ def table_positions(inv_freq: torch.Tensor, seq_len, dtype: torch.dtype, device=
     if position_scale is not None:
         positions = positions / check_position_scale(position_scale)
     return positions
+
+
+def ntk_fixed_base(base: float, dim: int, scaling_factor: float) -> float:
+    """The static NTK-aware base b * s^(D/(D-2)) (bloc97's formula; SOURCES.md#origin-bloc97).
+
+    Fixed at start-up, whatever the length: the highest pair keeps its frequency and the lowest
+    is slowed by exactly s, like position interpolation by s (SOURCES.md#paper-yarn-eq16). The
+    dynamic class's base is this formula with s replaced by the bracket a(l).
+    """
+    base = check_base(base)
+    dim = check_dim(dim, minimum=4)
+    scaling_factor = check_scaling_factor(scaling_factor)
+    return base * scaling_factor ** (dim / (dim - 2))
 
 
 def cos_sin_tables(

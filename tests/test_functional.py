@@ -17,6 +17,7 @@ from rope_course import (
     inv_freq_for_base,
     longest_wavelength,
     ntk_bracket,
+    ntk_fixed_base,
 )
 
 DIMS = [4, 6, 8, 16, 32, 64, 128]
@@ -163,3 +164,22 @@ def test_longest_wavelength():
     assert longest_wavelength(10000, 64) == pytest.approx(2 * math.pi * 10000 ** (62 / 64))
     assert 46000 < longest_wavelength(10000, 64) < 48000
     assert 53000 < longest_wavelength(10000, 128) < 55000
+
+
+@given(base=st.floats(1.01, 1e7), dim=st.sampled_from([4, 8, 64, 128]), s=st.floats(1.0, 100.0))
+@settings(max_examples=100, deadline=None)
+def test_ntk_fixed_base_boundary_condition(base, dim, s):
+    """Highest pair unchanged, lowest slowed by exactly s (checked in float64 from the formula)."""
+    new = ref.inv_freq(ntk_fixed_base(base, dim, s), dim)
+    old = ref.inv_freq(base, dim)
+    assert new[0] == old[0] == 1.0
+    assert math.isclose(new[-1] / old[-1], 1 / s, rel_tol=1e-9)
+    assert math.isclose(ntk_fixed_base(base, dim, s), base * s ** (dim / (dim - 2)), rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("bad,error", [(dict(base=1.0), ValueError), (dict(dim=2), ValueError),
+                                       (dict(scaling_factor=0.5), ValueError), (dict(dim=True), TypeError)])
+def test_ntk_fixed_base_refuses_bad_input(bad, error):
+    args = {"base": 10000.0, "dim": 64, "scaling_factor": 2.0, **bad}
+    with pytest.raises(error, match=next(iter(bad))):
+        ntk_fixed_base(**args)

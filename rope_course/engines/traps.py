@@ -19,7 +19,7 @@ code would do with it (SOURCES.md#upstream-init-rope, SOURCES.md#upstream-softma
 from __future__ import annotations
 
 from .._validate import check_int
-from ..functional import dynamic_ntk_base
+from ..functional import dynamic_ntk_base, ntk_fixed_base
 from ..presets import Preset, rotary_from_config
 from ..yarn import yarn_get_mscale
 
@@ -73,8 +73,9 @@ def init_rope_error(config):
 
 
 def ntk_theta(base, dim, scaling_factor) -> float:
-    """The static NTK-aware base b s^(D/(D-2)) that a 'just raise rope_theta' override uses."""
-    return base * scaling_factor ** (dim / (dim - 2))
+    """The static NTK-aware base b s^(D/(D-2)) that a 'just raise rope_theta' override uses
+    (`functional.ntk_fixed_base`, the course's one copy of the formula)."""
+    return ntk_fixed_base(base, dim, scaling_factor)
 
 
 def theta_override_base(preset, seq_len: int) -> dict:
