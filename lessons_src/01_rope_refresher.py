@@ -292,24 +292,32 @@ other = {d: score(10 + d, 10, cos_d, sin_d) for d in (0, 1, -3, 8)}
 print("other distances:", {d: round(s, 4) for d, s in other.items()})
 
 assert max(same_distance_64) - min(same_distance_64) < 1e-13   # exact up to float64 rounding
-assert max(same_distance_32) - min(same_distance_32) < 1e-3    # float32 angles: small drift
+drift_32 = max(same_distance_32) - min(same_distance_32)
+print(f"float32 spread of the five scores: {drift_32:.1e}")
+assert 1e-4 < drift_32 < 5e-4                                  # float32 angles: a drift in the 4th decimal
 assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other distances differ
 
 # %% [markdown]
 # In float64 the five scores agree to within 1e-13. In float32, the table the model actually
-# uses, they drift in the fourth decimal at position 4000, because `p * inv_freq` is rounded to
-# float32 before the cosine (lesson 08 measures this at 100k+ positions).
+# uses, they spread by about 2e-4 (the fourth decimal, at position 4000), because `p * inv_freq`
+# is rounded to float32 before the cosine (lesson 08 measures this at 100k+ positions).
 #
 # ## 6. The clock picture: what a longer sequence asks of each pair
 #
 # Think of each pair as a clock hand. At position `p` hand `i` points at the angle
 # `p * inv_freq[i]`; over a window of positions `0 .. n-1` it sweeps the arc
 # `(n - 1) * inv_freq[i]`. Training at `L = 4096` positions showed every hand the arc
-# `[0, 4095 * inv_freq[i]]`, and nothing else.
+# `[0, 4095 * inv_freq[i]]`, and nothing else. The picture is drawn in positions, but it is the
+# same arc attention sees: by section 5 a score depends only on the angle `(m - n) * inv_freq[i]`
+# between query and key, and in a window of `n` tokens the distances `m - n` run over
+# `0 .. n-1` too.
 #
 # * **Fast pairs wrap many times** in training: pair 0 turns 651.7 times over the 4096 positions,
 #   and every pair up to 22 completes at least one turn (pair 22: 1.16 turns). They have seen
-#   every angle, so any position, however far, shows them angles that are **familiar**.
+#   every angle, so any position, however far, shows each of them an angle that is
+#   **familiar**. (Two caveats lesson 06 makes exact: "every angle" means the `L` angles met in
+#   training, at most `inv_freq[i]` apart, and a new one falls between two of them; and it holds
+#   for each pair on its own, while the distance itself, past `L`, was never seen.)
 # * **Slow pairs never complete a turn** in training: pairs 23 to 31 (pair 23: 0.87 of a turn,
 #   pair 31: 0.087). Only their swept arc is familiar. A longer request carries them past its
 #   end: a hand **leaves its arc**, pointing where it never pointed in training.
@@ -388,6 +396,10 @@ RotationExplorer().show()
 #   slowest most (0.256 of its arc at `s = 4`, 0.064 at `s = 16`, both at 131072).
 #
 # Either way the angles differ from training: too far at small `s`, too compressed at large `s`.
+# And "inside" holds only up to the slider's end. Far out, pair `i`'s fraction grows like
+# `s^(-2i/(D-2)) (l/L)^(1 - 2i/(D-2))`, without bound for every pair but the slowest, so at any
+# `s` a long enough request takes pair 23 past its arc again (at `s = 3.5` from `l = 141262`,
+# just past 131072; the end of the next cell finds it).
 
 # %%
 lengths = np.arange(L + 1, 131073, dtype=np.float64)
@@ -422,7 +434,7 @@ for k, f in at_s1.items():
     print(f"s = 1, l = {k}L: pairs 23..30 at {f[0]:.3f} .. {f[-2]:.3f}, slowest at {f[-1]:.5f}")
 assert all((f[:-1] > 1.01).all() and 1 < f[-1] < 1.00025 for f in at_s1.values())     # 8 beyond, the 9th at 1
 assert [round(float(at_s1[k][0]), 3) for k in (2, 8, 32)] == [1.196, 1.711, 2.446]
-assert (dynamic_fractions(1.0) >= 1).all()                                            # s = 1: nobody inside
+assert (dynamic_fractions(1.0)[:, :-1] > 1).all() and (dynamic_fractions(1.0) >= 1).all()  # s = 1: at every l
 assert summary[2.0]["most_beyond"] == 3 and summary[2.0]["first_beyond"] == 22950
 assert (np.diff((dynamic_fractions(2.0) > 1).sum(axis=1)) >= 0).all()                  # ... and from there on
 assert round(summary[2.0]["largest"], 2) == 1.48
@@ -433,6 +445,15 @@ print("pairs inside their arc at every length: s = 2:", inside_everywhere[2.0], 
 assert all(31 in inside_everywhere[s] for s in summary if s > 1)                       # the slowest squeezed
 assert inside_everywhere[2.0] == list(range(26, 32)) and inside_everywhere[3.0] == list(range(24, 32))
 assert round(dynamic_fractions(4.0)[-1, -1], 3) == 0.256 and round(dynamic_fractions(16.0)[-1, -1], 3) == 0.064
+
+# past the slider: the first length at which pair 23 leaves its arc again, for s = 3.5 and 4
+far_lengths = np.arange(131073, 1 << 19, dtype=np.float64)
+first_out = {}
+for s in (3.5, 4.0):
+    pair23 = (far_lengths - 1) / (L - 1) * (1 + s * (far_lengths / L - 1)) ** (-(2 * 23 / D) * D / (D - 2))
+    first_out[s] = int(far_lengths[np.argmax(pair23 > 1)])
+print("pair 23 leaves its arc again from l =", first_out)
+assert first_out == {3.5: 141262, 4.0: 211145}
 
 # %% [markdown]
 # The same story in radians for the slowest pair, from the explorer's `rotation_state`: at the edge
@@ -468,14 +489,15 @@ assert far["angles_dynamic"][0] == far["angles_plain"][0] == 131071.0  # pair 0 
 # * DeepSeek's weights pair adjacent components; its `apply_rotary_pos_emb` de-interleaves q and
 #   k first, which makes the half-split formula equal to adjacent-pair complex RoPE (checked to
 #   1e-12). Dropping that step changes the scores.
-# * After rotation `q . k` depends only on `m - n` (exactly in float64; to ~1e-4 in float32 at
-#   position 4000), for the slow pairs as much as for the fast ones: the slow pairs carry a
+# * After rotation `q . k` depends only on `m - n` (exactly in float64; to about 2e-4 in float32
+#   at position 4000), for the slow pairs as much as for the fast ones: the slow pairs carry a
 #   coarse, long-range relative signal.
 # * The clock picture: with `L = 4096` (D = 64, b = 10^4) pairs 0 to 22 wrap in training and see
 #   every angle; pairs 23 to 31 never complete a turn, and plain RoPE takes all nine past their
 #   trained arc at any `l > L`. The dynamic base does not put them back: at `s = 1` eight stay
 #   beyond (up to 2.45x at 32L) while the slowest returns to 1; from `s = 3.5` all are squeezed
-#   inside.
+#   inside up to 131072 (the slider's end), and at any `s` a long enough request takes the
+#   faster ones out again.
 # * Seed errors corrected here: frequency order, wrong numbers (the `10000^(2/128)` ratio, the
 #   "10k tokens" wavelength), the `emb` layout.
 #

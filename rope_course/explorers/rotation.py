@@ -13,9 +13,11 @@ picture has two panels:
   wrapped in training have no "trained maximum" that matters (they saw every angle), so they
   are not drawn. Plain RoPE takes every slow pair to (l-1)/(L-1) of its range; dynamic NTK at
   s = 1 brings the slowest back to 1 (up to the one-position offset) and leaves the others
-  above it (up to 1.196 at l = 2L, 2.446 at 32L); a larger s squeezes the slowest pairs below
-  1 at once and the faster ones only as s grows (at s = 2 up to 3 of them still exceed 1 at long
-  lengths; from s = 3.5 on, all stay below 1 up to l = 131072; lesson 01 checks this).
+  above it at every l > L (up to 1.196 at l = 2L, 2.446 at 32L). A larger s squeezes the
+  slowest pair below 1 at every length once s > L/(L-1) (every s > 1 on the slider), and the
+  faster ones only as s grows: at s = 2 up to 3 of them still exceed 1 at long lengths; from
+  s = 3.5 on, all stay below 1 up to l = 131072, though at any s a long enough request takes
+  pair 23 above 1 again (from l = 141262 at s = 3.5). Lesson 01 checks these numbers.
 
 `compute` is pure and only does 32-element arithmetic, so a slider move is cheap at any length.
 """
