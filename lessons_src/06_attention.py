@@ -15,8 +15,9 @@
 # 3. For each frequency pair, compare the largest angle a long window reaches with the largest
 #    angle the training window reached. The pairs that never completed a turn in training leave
 #    their range under dynamic NTK too, by more the longer the window; say when none do.
-# 4. See where the other pairs' new angles fall: between the L angles they met in training, which
-#    is what Resonance RoPE rounds away.
+# 4. Measure how new the angles are on the circle, where cos and sin repeat: the pairs that
+#    turned fall between the L angles they met in training (what Resonance RoPE rounds away); the
+#    never-turned ones reach the part of the circle they never met, and only so far.
 # 5. State what the seed's sentence does and does not mean, with the numbers.
 #
 # Notation as before: D = dim, b = base, L = `max_position_embeddings`, s = `scaling_factor`,
@@ -184,20 +185,23 @@ with style.context():
 print("lowest S(d) under dynamic NTK (trained minimum -0.244)")
 print("      l    s=1     s=2     s=4     s=8    s=16")
 lowest = {}
-for factor in (2, 4, 8):
+for factor in (2, 4, 8, 16, 32):   # up to the explorer's longest seq_len, 131072
     l_ = factor * L
     row = [ones_score(inv_freq64(rc.dynamic_ntk_base(BASE, D, l_, L, s_), D), np.arange(1, l_)).min()
            for s_ in (1, 2, 4, 8, 16)]
     lowest[factor] = row
     print(f"{l_:7d} " + " ".join(f"{v:+.3f}" for v in row))
-assert all(lowest[f][0] < min_trained for f in lowest)                       # s = 1: below at every l
-assert all(v > min_trained for f in lowest for v in lowest[f][2:])             # s >= 4: above
-assert [lowest[f][1] < min_trained for f in (2, 4, 8)] == [False, True, False]  # s = 2: only at 4L, by a hair
+below = {f: [v < min_trained for v in lowest[f]] for f in lowest}
+assert all(below[f][0] for f in below) and not any(below[f][4] for f in below)   # s = 1 always below, s = 16 never
+assert [below[f][1:4] for f in (2, 4, 8)] == [[False] * 3, [True, False, False], [False] * 3]
+assert all(below[f][1:4] == [True] * 3 for f in (16, 32))                         # s = 2, 4, 8 below from 16L
 
 # %% [markdown]
-# So with s = 1 the curve goes below anything the trained window produced at every length here;
-# with s ≥ 4 it stays above. One curve for one structured q and k is an illustration, though.
-# The per-pair angle count below is the precise statement.
+# So with s = 1 the curve goes below anything the trained window produced at every length in the
+# table, and with s = 16 it never does. In between it depends on the length: s = 2, 4 and 8 stay
+# above up to 8L (s = 2 dips below at 4L, by a hair), and all three go below at 16L and 32L. One
+# curve for one structured q and k is an illustration, though. The per-pair angle count below is
+# the precise statement.
 #
 # ## 3. Per pair: the largest angle against the trained one
 #
@@ -208,7 +212,12 @@ assert [lowest[f][1] < min_trained for f in (2, 4, 8)] == [False, True, False]  
 #   p·θ_i (mod 2π), p = 0 … L-1, lie all around the circle, never more than θ_i apart. A longer
 #   window cannot take them out of their range; section 4 shows where their new angles fall.
 # * **Pairs that never completed a turn** in training. They met only the arc from 0 to
-#   (L - 1)θ_i; a larger angle is genuinely new.
+#   (L - 1)θ_i. The rest of the circle, from (L - 1)θ_i to 2π, is new to them; an angle past 2π
+#   wraps round onto the arc they met.
+#
+# The measure used here is the ratio of the largest angle reached to the largest angle met in
+# training. It says how far a pair goes past its trained range; it does not say how new its
+# angles are modulo 2π, where cos and sin repeat (section 4 measures that).
 #
 # With θ'_i = b'^(-2i/D) and b' = b·a^(D/(D-2)) (lesson 04), θ'_i/θ_i = a^(-2i/(D-2)), so the
 # ratio of largest angles is
@@ -241,8 +250,16 @@ assert r["dynamic_ratio"][0] == r["plain_ratio"][0]          # pair 0 never chan
 # At twice the trained length with s = 1, dynamic NTK leaves **the never-turned pairs beyond
 # their trained range**: pair 23 by 19.6 %, pair 24 by 17 %, and so on down the band. Without
 # scaling the same nine pairs go to twice their range. Dynamic NTK pulls them back part of the
-# way, not inside.
-#
+# way, not inside. Pair 23 has gone past a full turn, though: its largest angle, 1.196 × 5.461 =
+# 6.53 rad, is more than 2π, so the last positions wrap round onto angles it met (section 4
+# measures how far its new angles really are).
+
+# %%
+assert r["dynamic_max"][i_star] > 2 * math.pi > r["trained_max"][i_star]           # pair 23 wrapped
+assert (r["dynamic_max"][i_star + 1:] < 2 * math.pi).all()                          # pairs 24-31 did not
+print(f"pair {i_star} at l = 2L, s = 1: largest angle {r['dynamic_max'][i_star]:.2f} rad (2π = {2 * math.pi:.2f})")
+
+# %% [markdown]
 # And it gets worse with length. The worst ratio and the number of never-turned pairs beyond
 # their range, over the explorer's range of s:
 
@@ -261,25 +278,26 @@ for s_ in s_values:   # from 4L on, the worst ratio grows with l at every s
     assert all(grid[a, s_]["worst_dynamic_ratio"] < grid[b, s_]["worst_dynamic_ratio"]
                for a, b in ((4, 8), (8, 32)))
 assert [grid[f, 2.0]["n_beyond_dynamic"] > 0 for f in factors] == [False, False, True, True]
+assert all(grid[f, s_]["n_beyond_dynamic"] == 0 for f in factors for s_ in (4.0, 8.0, 16.0))
 
 # %% [markdown]
 # At s = 1 the worst ratio climbs from ×1.196 at 2L to ×1.43 at 4L, ×1.71 at 8L and ×2.45 at
 # 32L. A larger s pushes the problem to longer windows but does not remove it: at s = 2 the
-# never-turned pairs are inside at 2L and 4L and beyond their range from 8L on. At a fixed s the
-# worst ratio grows without bound (exercise 1 asks how fast).
+# never-turned pairs are inside at 2L and 4L and beyond their range from 8L on (at s = 4, 8 and
+# 16 they stay inside up to 32L). At a fixed s the worst ratio grows without bound (exercise 1 asks how fast).
+# That is a statement about the largest angle; on the circle, a pair that has wrapped stops
+# getting newer angles (section 4).
 #
-# One pair is the exception: the slowest, i = D/2 - 1, whose frequency dynamic NTK divides by
-# exactly a (lesson 04's boundary condition). At s = 1 its ratio is (l - 1)L/((L - 1)l), above 1
-# only by the offset between "positions 0 … l-1" and "length l": 1.00012 at 2L, 1.00024 at 32L,
-# about 1e-4 rad (exercise 3 finds the factor that removes even that). It is the pairs between
-# i* = 23 and the slowest that carry the effect.
+# The slowest pair, i = D/2 - 1, is the exception: dynamic NTK divides its frequency by exactly
+# a, so at s = 1 it ends at its range edge, above it only by the one-position offset
+# (l - 1)L/((L - 1)l) (at most 1.00024 here; lesson 04 showed that any s > L/(L-1) squeezes it
+# inside). It is the pairs between i* = 23 and the slowest that carry the effect.
 
 # %%
 for f in factors:
     l_ = f * L
-    lowest_pair = grid[f, 1.0]["dynamic_ratio"][-1]
-    assert np.isclose(lowest_pair, (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0)
-    print(f"l = {l_:6d}, s = 1: slowest pair {lowest_pair:.6f},  pair 24 {grid[f, 1.0]['dynamic_ratio'][24]:.4f}")
+    assert np.isclose(grid[f, 1.0]["dynamic_ratio"][-1], (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0)
+assert grid[32, 1.0]["dynamic_ratio"][-1] < 1.00024
 
 # %% [markdown]
 # **When are all never-turned pairs inside?** The largest ratio among them is at the smallest
@@ -316,13 +334,13 @@ assert [round(s_mins[f], 3) for f in factors] == [1.546, 1.827, 2.213, 3.415]
 # them: it falls between two, up to θ_i/2 from the nearest. That is a law (the trained angles
 # leave no gap wider than θ_i), and `distance_to_trained_angles` measures it exactly: per pair,
 # the largest distance (radians, on the circle) from an angle at positions 0 … l-1 to the nearest
-# trained one. The same measure, in the same unit, says how far the never-turned pairs go beyond
-# their arc.
+# trained one. The same measure, in the same unit, says how new the never-turned pairs' angles
+# are, modulo 2π.
 
 # %%
 turned = r["cycled"]   # pairs 0..22
 print("largest distance to a trained angle (rad), dynamic NTK, s = 1")
-print("      l   pairs that turned   never-turned pairs   slowest pair")
+print("      l   pairs that turned   never-turned pairs   pair 23   slowest pair")
 distances = {}
 for f in (2, 8, 32):
     l_ = f * L
@@ -330,19 +348,26 @@ for f in (2, 8, 32):
     dist = distance_to_trained_angles(theta, theta_now, L, l_)
     distances[f] = dist
     assert np.all(dist[turned] <= theta[turned] / 2 + 1e-12)          # the law: at most half a step
-    print(f"{l_:7d}   {dist[turned].max():17.4f}   {dist[~turned].max():18.3f}   {dist[-1]:12.1e}")
+    print(f"{l_:7d}   {dist[turned].max():17.4f}   {dist[~turned].max():18.3f}   {dist[i_star]:7.3f}"
+          f"   {dist[-1]:12.1e}")
 assert [round(distances[f][turned].max(), 3) for f in (2, 8, 32)] == [0.026, 0.026, 0.026]
 assert [round(distances[f][~turned].max(), 2) for f in (2, 8, 32)] == [0.69, 1.52, 1.73]
-assert distances[2][-1] < 1e-4
+assert [round(distances[f][i_star], 3) for f in (2, 8, 32)] == [0.411, 0.411, 0.411]
+assert all(1e-4 < distances[f][-1] < 1.4e-4 for f in (8, 32)) and distances[2][-1] < 1e-4
 
 # %% [markdown]
 # Like with like, in radians from the nearest angle met in training:
 #
-# * the never-turned pairs are up to **0.69 rad** away at 2L, 1.52 at 8L, 1.73 at 32L: beyond
-#   their arc, where nothing was trained;
+# * the never-turned pairs are up to **0.69 rad** away at 2L, 1.52 at 8L, 1.73 at 32L: on the
+#   part of the circle where nothing was trained;
+# * pair 23, the one with the largest ratio (×1.196 at 2L, ×2.45 at 32L), is **0.41 rad** away
+#   at all three lengths: once its angles have swept round the part of its circle it never met,
+#   a longer window takes it no farther, however large its ratio grows. The ratio measures how
+#   far a pair goes past the largest angle it met; this distance measures how new its angles are
+#   (exercise 3 asks how far a never-turned pair can get at most);
 # * the pairs that turned stay within **0.026 rad** of a trained angle at every length: new
 #   positions interpolate between angles the model met;
-# * the slowest pair's one-position overshoot is below 1e-4 rad.
+# * the slowest pair's one-position overshoot is about 1e-4 rad (0.7e-4 at 2L, 1.3e-4 at 32L).
 #
 # Those 0.026 rad are what **Resonance RoPE**
 # ([paper-resonance-rope](../SOURCES.md#paper-resonance-rope)) removes: it rounds every
@@ -390,9 +415,10 @@ explorer.show()
 # L = 4096):
 #
 # * *The long window is mapped back into the trained one.* **No.** At s = 1 the never-turned
-#   pairs (23-31) stay beyond their trained range, by ×1.196 at 2L, ×1.71 at 8L and ×2.45 at
-#   32L, and at any fixed s the excess grows without bound. All of them are inside only for
-#   s ≥ s_min(l) (1.546 at 2L, 3.415 at 32L).
+#   pairs (23-31) go past the largest angle they met in training, the worst by ×1.196 at 2L,
+#   ×1.71 at 8L and ×2.45 at 32L, and at any fixed s that ratio grows without bound. Modulo 2π
+#   their angles reach up to 0.69 rad (2L) to 1.73 rad (32L) from the nearest angle met in training.
+#   All of them stay inside only for s ≥ s_min(l) (1.546 at 2L, 3.415 at 32L).
 # * *The other pairs stay in familiar territory.* **Between trained angles.** They cannot leave
 #   their range, but new positions fall between the L angles they met, up to 0.026 rad away
 #   (Resonance RoPE's integer wavelengths make them repeat exactly).
@@ -418,9 +444,11 @@ explorer.show()
 # * A pair can leave its trained range only if it made less than one turn in training; for
 #   D = 64, b = 10⁴, L = 4096 those are pairs 23-31.
 # * No scaling pushes all of them out by (l-1)/(L-1). Dynamic NTK divides pair i's ratio by
-#   a^(2i/(D-2)), which is not enough for pairs 23-30: ×1.196 at 2L and ×2.45 at 32L with s = 1,
-#   0.69 to 1.73 rad beyond the trained arc. All stay inside only for s ≥ s_min(l), a factor that
-#   grows with l.
+#   a^(2i/(D-2)), which is not enough for pairs 23-30: the worst ratio is ×1.196 at 2L and ×2.45
+#   at 32L with s = 1. On the circle, where cos and sin repeat, their new angles are up to 0.69
+#   (2L) to 1.73 rad (32L) from one met in training; a pair whose angles wrap past 2π (pair 23
+#   by 2L) gets no farther. All stay inside only for s ≥ s_min(l), a factor that grows
+#   with l.
 # * The pairs that did turn met L discrete angles; new positions fall between them, within
 #   θ_i/2 (0.026 rad here). Resonance RoPE rounds wavelengths to integers so they repeat exactly.
 # * "Similar to short-sequence training" is true for the highest and the slowest pair, and false
@@ -437,13 +465,13 @@ explorer.show()
 # first find i* for this D).
 
 # %%
-from rope_course.checks.lesson06 import check_growth_exponent, check_longest_safe_length, check_slowest_pair_factor
+from rope_course.checks.lesson06 import check_farthest_new_angle, check_growth_exponent, check_longest_safe_length
 
 answer = ...
 result = check_growth_exponent(answer)
 
 # %% [markdown]
-# **Exercise 2 (compute).** With `scaling_factor` 2 (D = 64, b = 10⁴, L = 4096), what is the
+# **Exercise 2 (compute).** With `scaling_factor` 1.75 (D = 64, b = 10⁴, L = 4096), what is the
 # longest `seq_len` at which no never-turned pair exceeds its trained range? One integer; the
 # tools of section 3 are enough.
 
@@ -452,14 +480,12 @@ answer = ...
 result = check_longest_safe_length(answer)
 
 # %% [markdown]
-# **Exercise 3 (derive).** `slowest_pair_factor(max_position_embeddings)`: the smallest
-# `scaling_factor` that keeps the slowest pair (i = D/2 - 1) inside its trained range at *every*
-# `seq_len` > L. Derive it on paper first (does it depend on l? on D?), then return it as a
-# function of L.
+# **Exercise 3 (derive).** Pair 24 never completed a turn in training (D = 64, b = 10⁴,
+# L = 4096). Over every angle on the circle, what is the largest distance (radians, on the
+# circle) to the nearest of the L angles pair 24 met in training? That is as far as any
+# `seq_len`, any `scaling_factor`, any method can take it. Work it out by hand: θ_24 is a round
+# number.
 
 # %%
-def slowest_pair_factor(max_position_embeddings):
-    raise NotImplementedError
-
-
-result = check_slowest_pair_factor(slowest_pair_factor)
+answer = ...
+result = check_farthest_new_angle(answer)

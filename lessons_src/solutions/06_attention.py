@@ -8,7 +8,9 @@
 # %%
 import math
 
-from rope_course.checks.lesson06 import check_growth_exponent, check_longest_safe_length, check_slowest_pair_factor
+import numpy as np
+
+from rope_course.checks.lesson06 import check_farthest_new_angle, check_growth_exponent, check_longest_safe_length
 
 # %% [markdown]
 # **Exercise 1.** The first never-turned pair i* has the largest ratio among them,
@@ -40,10 +42,11 @@ assert result.correct
 # %% [markdown]
 # **Exercise 2.** All never-turned pairs are inside exactly when the first one is. Its ratio is
 # 1 at l = L, dips, then grows for good, so the safe lengths past L end at one crossing: scan
-# for the first length where the ratio exceeds 1 (coarse steps, then single steps).
+# for the first length where the ratio exceeds 1 (coarse steps, then single steps). The s_min
+# table of the lesson says where to look: s_min(2L) = 1.546 < 1.75 < s_min(4L) = 1.827.
 
 # %%
-D, b, L, s = 64, 10000.0, 4096, 2.0
+D, b, L, s = 64, 10000.0, 4096, 1.75
 i_star = next(i for i in range(D // 2) if (L - 1) * b ** (-2 * i / D) < 2 * math.pi)
 
 
@@ -55,24 +58,32 @@ def first_pair_ratio(l):
 coarse = next(l for l in range(L + 1, 64 * L, 1000) if first_pair_ratio(l) > 1)
 first_out = next(l for l in range(coarse - 1000, coarse + 1) if first_pair_ratio(l) > 1)
 answer = first_out - 1
-print(f"longest safe seq_len at s = 2: {answer} ({answer / L:.3f} L); ratio there {first_pair_ratio(answer):.7f}")
+print(f"longest safe seq_len at s = {s}: {answer} ({answer / L:.3f} L); ratio there {first_pair_ratio(answer):.7f}")
 
 result = check_longest_safe_length(answer)
 assert result.correct
 
 # %% [markdown]
-# **Exercise 3.** The slowest pair's frequency is divided by exactly a(l), so its ratio is
-# (l - 1)/((L - 1) a(l)). Write l - 1 = (L - 1) + (l - L) and a(l) = 1 + s(l - L)/L:
-#
-# (l - 1) ≤ (L - 1) a(l)  ⇔  (l - L) ≤ (L - 1) s (l - L)/L  ⇔  s ≥ L/(L - 1).
-#
-# The l's cancel (and D never entered): one factor, L/(L - 1), works at every length, and any
-# smaller one fails at every length. For L = 4096 it is 1.000244.
+# **Exercise 3.** cos and sin repeat every 2π, so put pair 24's angles on a circle. θ_24 =
+# (10⁴)^(-48/64) = 10⁻³ rad per position, so in training it met the angles 0, 0.001, …, 4.095:
+# the arc from 0 to 4.095 rad, filled at steps of 0.001. The rest of the circle, from 4.095 round
+# to 2π = 6.283, it never met: 2.188 rad. Every angle on the trained arc is within 0.0005 of a
+# trained one; an angle on the unseen arc is nearest to one of its two ends, so the farthest
+# point is its middle, (2π - 4.095)/2 ≈ 1.094 rad away from both. No length or method can take
+# an angle of pair 24 farther from what it met. (Its ratio, in contrast, has no such limit.)
 
 # %%
-def slowest_pair_factor(max_position_embeddings):
-    return max_position_embeddings / (max_position_embeddings - 1)
+theta_24 = 10000.0 ** (-48 / 64)
+trained_arc = 4095 * theta_24
+answer = (2 * math.pi - trained_arc) / 2
+print(f"theta_24 = {theta_24:.6f}, trained arc {trained_arc:.3f} rad, farthest point {answer:.4f} rad away")
 
+# a check by brute force: a grid of the circle (steps of 3e-3 rad) against every trained angle
+circle = np.linspace(0, 2 * math.pi, 2001)
+gap = np.abs(circle[:, None] - np.arange(4096)[None, :] * theta_24)
+farthest = np.minimum(gap, 2 * math.pi - gap).min(axis=1).max()
+print(f"brute force: {farthest:.4f} rad")
+assert abs(farthest - answer) < 2e-3
 
-result = check_slowest_pair_factor(slowest_pair_factor)
+result = check_farthest_new_angle(answer)
 assert result.correct

@@ -4,28 +4,38 @@ Every expected value is computed here from the package; the lesson never prints 
 
 1. `check_growth_exponent`: at a fixed factor s, the worst never-turned ratio grows like l^k for
    long l; k for Llama 2's rotary setting (GROWTH_SETTING).
-2. `check_longest_safe_length`: with s = 2 (SAFE_LENGTH_SETTING), the longest l at which no
+2. `check_longest_safe_length`: with s = 1.75 (SAFE_LENGTH_SETTING), the longest l at which no
    never-turned pair leaves its trained range.
-3. `check_slowest_pair_factor`: a function of L, the smallest s that keeps the slowest pair
-   inside its trained range at every l > L.
+3. `check_farthest_new_angle`: for a never-turned pair (FARTHEST_SETTING), the largest distance
+   on the circle from any angle to the nearest of the L angles the pair met in training: the
+   most any length or method can take it from them.
 """
 
 from __future__ import annotations
 
-from ..attention import angle_ranges, first_never_turned_pair
-from ._core import Case, check_answer, check_exercise
+import math
+
+import numpy as np
+
+from ..attention import angle_ranges, first_never_turned_pair, inv_freq64
+from ._core import check_answer
 
 __all__ = [
     "GROWTH_SETTING",
     "SAFE_LENGTH_SETTING",
+    "FARTHEST_SETTING",
     "check_growth_exponent",
     "check_longest_safe_length",
-    "check_slowest_pair_factor",
+    "check_farthest_new_angle",
 ]
 
 # Llama 2's rotary setting: head_dim 128, all of it rotary, base 10^4, trained at 4096.
 GROWTH_SETTING = {"dim": 128, "base": 10000.0, "max_position_embeddings": 4096}
-SAFE_LENGTH_SETTING = {"dim": 64, "base": 10000.0, "max_position_embeddings": 4096, "scaling_factor": 2.0}
+# s = 1.75: lesson 01 prints where the pairs leave their range at s = 2 (and at s = 1, 1.25, 1.5,
+# 2.5, 3, ...), so the exercise uses a factor that no lesson shows.
+SAFE_LENGTH_SETTING = {"dim": 64, "base": 10000.0, "max_position_embeddings": 4096, "scaling_factor": 1.75}
+# Pair 24 of D = 64, b = 10^4: theta_24 = 10^-3 exactly, so the answer can be found by hand.
+FARTHEST_SETTING = {"dim": 64, "base": 10000.0, "max_position_embeddings": 4096, "pair": 24}
 
 
 def _growth_exponent() -> float:
@@ -68,23 +78,24 @@ def check_longest_safe_length(answer, quiet: bool = False):
     for SAFE_LENGTH_SETTING (an int, exact)."""
     return check_answer(
         "longest_safe_length", answer, _longest_safe_length(), quiet=quiet,
-        hint="at s = 2 the pairs are inside at 4L and not at 8L (the s_min table): find the exact length "
-             "where s_min(l) passes 2, or where angle_ranges starts counting a pair beyond; one integer")
+        hint="at s = 1.75 the pairs are inside at 2L and not at 4L (the s_min table): find the exact length "
+             "where s_min(l) passes 1.75, or where angle_ranges starts counting a pair beyond; one integer")
 
 
-def _reference_slowest_pair_factor(max_position_embeddings):
-    # (l-1)/((L-1) a) <= 1 with a = 1 + s(l-L)/L and l - 1 = (L-1) + (l-L): s >= L/(L-1), for every l
-    return max_position_embeddings / (max_position_embeddings - 1)
+def _farthest_new_angle() -> float:
+    """Half the widest gap between the pair's trained angles p * theta (p = 0 .. L-1) on the circle:
+    the point in the middle of that gap is the farthest any angle can be from all of them."""
+    s = FARTHEST_SETTING
+    theta = inv_freq64(s["base"], s["dim"])[s["pair"]]
+    trained = np.sort(np.mod(np.arange(s["max_position_embeddings"]) * theta, 2 * math.pi))
+    gaps = np.diff(np.append(trained, trained[0] + 2 * math.pi))
+    return float(gaps.max() / 2)
 
 
-_SLOWEST_CASES = [Case((L,), label=f"(L={L})") for L in (4096, 16, 2, 163840, 100)]
-
-
-def check_slowest_pair_factor(solution, quiet: bool = False):
-    """Exercise 3: `solution(max_position_embeddings) -> float`, the smallest scaling_factor that
-    keeps the slowest pair (i = D/2 - 1) inside its trained range at every seq_len > L."""
-    return check_exercise(
-        "slowest_pair_factor", solution, _reference_slowest_pair_factor, _SLOWEST_CASES, rtol=1e-12, atol=0.0,
-        quiet=quiet,
-        hint="the slowest pair's frequency is divided by exactly a(l), so its ratio is (l-1)/((L-1) a(l)); "
-             "write a(l) = 1 + s(l-L)/L and l-1 = (L-1) + (l-L), and see what s must be for every l")
+def check_farthest_new_angle(answer, quiet: bool = False):
+    """Exercise 3: the largest distance (radians, on the circle) from any angle to the nearest angle
+    pair FARTHEST_SETTING["pair"] met in training (rtol 1e-3)."""
+    return check_answer(
+        "farthest_new_angle", answer, _farthest_new_angle(), rtol=1e-3, quiet=quiet,
+        hint="cos and sin repeat every 2 pi: mark on a circle the arc of angles the pair met in training "
+             "(0 to (L-1) theta_24) and the part it never met; which point is farthest from every trained angle?")

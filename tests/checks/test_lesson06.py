@@ -8,11 +8,12 @@ import torch
 
 from rope_course.checks import CORRECT, NOT_ATTEMPTED, WRONG
 from rope_course.checks.lesson06 import (
+    FARTHEST_SETTING,
     GROWTH_SETTING,
     SAFE_LENGTH_SETTING,
+    check_farthest_new_angle,
     check_growth_exponent,
     check_longest_safe_length,
-    check_slowest_pair_factor,
 )
 
 
@@ -68,44 +69,47 @@ def test_longest_safe_length():
     first_unsafe = next(n for n in range(coarse - 256, coarse + 1) if not safe_by_formula(n))
     longest = first_unsafe - 1
     assert all(safe_by_formula(n) for n in range(L + 1, longest + 1, 97)) and safe_by_formula(longest)
-    assert 4 * L < longest < 8 * L
+    assert 2 * L < longest < 4 * L                           # s_min(2L) = 1.546 < 1.75 < s_min(4L) = 1.827
+    assert SAFE_LENGTH_SETTING["scaling_factor"] == 1.75
+    # the safe lengths past L are one interval: nothing safe again up to 64 L (checked every 61 tokens)
+    assert not any(safe_by_formula(n) for n in range(first_unsafe, 64 * L, 61))
     assert check_longest_safe_length(..., quiet=True).status == NOT_ATTEMPTED
     assert check_longest_safe_length(longest, quiet=True).status == CORRECT
     assert check_longest_safe_length(np.int64(longest), quiet=True).correct
     assert check_longest_safe_length(float(longest), quiet=True).correct
-    typical = {"the first unsafe length": first_unsafe, "8L from the table": 8 * L, "4L from the table": 4 * L,
-               "one short": longest - 1, "not a whole number": longest + 0.5}
+    typical = {"the first unsafe length": first_unsafe, "4L from the table": 4 * L, "2L from the table": 2 * L,
+               "s = 2's answer (lesson 01)": 22949, "one short": longest - 1, "not a whole number": longest + 0.5}
     for why, wrong in typical.items():
         result = check_longest_safe_length(wrong, quiet=True)
         assert result.status == WRONG and "Hint" in result.message, why
         assert str(longest) not in result.message.replace(repr(wrong), ""), "the message must not give the answer"
 
 
-def test_slowest_pair_factor():
-    def stub(max_position_embeddings):
-        raise NotImplementedError
-
-    def derived(max_position_embeddings):
-        # (l-1) <= (L-1)(1 + s(l-L)/L) for all l > L  <=>  (l-L) <= (L-1) s (l-L)/L  <=>  s >= L/(L-1)
-        return max_position_embeddings / (max_position_embeddings - 1)
-
-    assert check_slowest_pair_factor(stub, quiet=True).status == NOT_ATTEMPTED
-    assert check_slowest_pair_factor(derived, quiet=True).status == CORRECT
-    assert check_slowest_pair_factor(lambda L: np.float64(1 + 1 / (L - 1)), quiet=True).correct
-
-    # the derivation checked numerically: just above the factor the slowest pair stays inside, just below it leaves
-    for L in (16, 4096):
-        for l_ in (L + 1, 3 * L, 1000 * L):
-            for s, inside in ((derived(L) * (1 + 1e-12), True), (derived(L) * (1 - 1e-9), False)):
-                a = 1 + s * (l_ / L - 1)
-                assert ((l_ - 1) / ((L - 1) * a) <= 1) == inside
-
+def test_farthest_new_angle():
+    dim, base, L, pair = (FARTHEST_SETTING[k] for k in ("dim", "base", "max_position_embeddings", "pair"))
+    theta = base ** (-2 * pair / dim)
+    assert math.isclose(theta, 1e-3, rel_tol=1e-12) and (L - 1) * theta < 2 * math.pi   # never turned
+    # derived: the trained angles fill [0, (L-1) theta] at steps theta; the farthest point is the middle
+    # of the arc it never met, from (L-1) theta round to 2 pi
+    derived = (2 * math.pi - (L - 1) * theta) / 2
+    # measured, independently: a grid of the circle (steps of 3.1e-3 rad) against every trained angle
+    circle = np.linspace(0, 2 * math.pi, 2001)
+    d = np.abs(circle[:, None] - np.arange(L)[None, :] * theta)
+    measured = np.minimum(d, 2 * math.pi - d).min(axis=1).max()
+    assert abs(measured - derived) < 2e-3
+    assert check_farthest_new_angle(..., quiet=True).status == NOT_ATTEMPTED
+    assert check_farthest_new_angle(derived, quiet=True).status == CORRECT
+    assert check_farthest_new_angle(np.float32(measured), quiet=True).correct
+    assert check_farthest_new_angle(torch.tensor(1.094), quiet=True).correct
     typical = {
-        "s = 1 (no change past the window)": lambda L: 1.0,
-        "(L+1)/L (positions counted from 1)": lambda L: (L + 1) / L,
-        "(L-1)/L (the ratio upside down)": lambda L: (L - 1) / L,
-        "an integer division": lambda L: float(L // (L - 1)),
+        "the opposite side of the circle": math.pi,
+        "the whole unseen arc, not half": 2 * math.pi - (L - 1) * theta,
+        "the turned pairs' law, half a step": theta / 2,
+        "the largest angle past the trained one at 2L (the ratio view)": (1.1696 - 1) * (L - 1) * theta,
+        "the 2L distance from section 4": 0.694,
+        "degrees": math.degrees(derived),
     }
     for why, wrong in typical.items():
-        result = check_slowest_pair_factor(wrong, quiet=True)
+        result = check_farthest_new_angle(wrong, quiet=True)
         assert result.status == WRONG and "Hint" in result.message, why
+        assert "1.094" not in result.message.replace(f"{wrong:.10g}", ""), why
