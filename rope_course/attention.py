@@ -22,7 +22,8 @@ Three parts, used by lessons 06, 07 and 10:
   `apply_rotary_pos_emb(q, k, cos, sin, position_ids)` with absolute positions, then the cache
   update. `cache_keys="post"` stores the rotated keys (upstream); `cache_keys="pre"` stores them
   unrotated and re-rotates every cached key with the current table at each step (the fix the
-  YaRN paper gives in section 3.3, SOURCES.md#paper-yarn-3-3).
+  YaRN paper gives in section 3.3, SOURCES.md#paper-yarn-3-3). `decode`, `prefill` and
+  `prefix_reference` take one attention or a list of them (a stack of layers, one cache each).
 """
 
 from __future__ import annotations
@@ -301,7 +302,6 @@ def stale_angle_errors(seq_len: int, prefill_len: int, dim: int, base: float, ma
     return np.minimum(diff, 2 * math.pi - diff)
 
 
-
 def current_base(rotary: RotaryEmbedding) -> float:
     """The base behind the module's current inv_freq.
 
@@ -443,26 +443,48 @@ def make_attention(kind: str = "dynamic", cache_keys: str = "post", dim: int = 6
     return TinyCausalAttention(rotary, hidden_size, num_heads, cache_keys, seed)
 
 
-def decode(attn: TinyCausalAttention, hidden_states: torch.Tensor, prefill_len: int) -> torch.Tensor:
-    """One prefill of `prefill_len` tokens, then one token per step; outputs for every token."""
+def _layers(attn) -> list[TinyCausalAttention]:
+    layers = list(attn) if isinstance(attn, (list, tuple)) else [attn]
+    if not layers or not all(isinstance(layer, TinyCausalAttention) for layer in layers):
+        raise TypeError("attn must be a TinyCausalAttention or a non-empty list of them, "
+                        f"got {type(attn).__name__}")
+    return layers
+
+
+def _run_layers(layers, hidden_states: torch.Tensor, caches) -> torch.Tensor:
+    for layer, cache in zip(layers, caches):
+        hidden_states = layer(hidden_states, cache)
+    return hidden_states
+
+
+def decode(attn, hidden_states: torch.Tensor, prefill_len: int) -> torch.Tensor:
+    """One prefill of `prefill_len` tokens, then one token per step; outputs for every token.
+
+    `attn` is one attention or a list of them, a stack: each layer has its own cache and reads
+    the previous layer's output (no residual or norm), so a layer's cached keys and values
+    come from the hidden states its input layer produced at the step that wrote them.
+    """
     prefill_len = check_seq_len(prefill_len)
-    cache = KVCache()
-    outs = [attn(hidden_states[:, :prefill_len], cache)]
+    layers = _layers(attn)
+    caches = [KVCache() for _ in layers]
+    outs = [_run_layers(layers, hidden_states[:, :prefill_len], caches)]
     for t in range(prefill_len, hidden_states.shape[1]):
-        outs.append(attn(hidden_states[:, t:t + 1], cache))
+        outs.append(_run_layers(layers, hidden_states[:, t:t + 1], caches))
     return torch.cat(outs, dim=1)
 
 
-def prefill(attn: TinyCausalAttention, hidden_states: torch.Tensor) -> torch.Tensor:
-    """All tokens in one call (no past)."""
-    return attn(hidden_states, KVCache())
+def prefill(attn, hidden_states: torch.Tensor) -> torch.Tensor:
+    """All tokens in one call (no past); `attn` is one attention or a list of them (as in `decode`)."""
+    layers = _layers(attn)
+    return _run_layers(layers, hidden_states, [KVCache() for _ in layers])
 
 
 def prefix_reference(make, hidden_states: torch.Tensor) -> torch.Tensor:
-    """Row t = the last output of a one-shot prefill of tokens 0..t on a fresh attention `make()`.
+    """Row t = the last output of a one-shot prefill of tokens 0..t on a fresh attention `make()`
+    (one attention or a list of them, as in `decode`).
 
     This is what dynamic NTK means by "the model at the current length": every token's output
-    computed with the base of its own length and all keys rotated consistently.
+    computed with the base of its own length and all keys rotated consistently, in every layer.
     """
     rows = [prefill(make(), hidden_states[:, : t + 1])[:, -1:] for t in range(hidden_states.shape[1])]
     return torch.cat(rows, dim=1)

@@ -80,6 +80,41 @@ def test_pre_rope_caching_matches_one_shot_prefill(hidden):
     assert (pre - reference).abs().max() < 1e-5
 
 
+def _two_layers(kind, mode):
+    """Layer 2 reads layer 1's output: 2 heads x 64 = 128 numbers per token; its own weights."""
+    return [make_attention(kind, mode, D, L, S, BASE),
+            make_attention(kind, mode, D, L, S, BASE, hidden_size=128, seed=1)]
+
+
+def test_a_stack_runs_its_layers_in_turn_each_with_its_own_cache(hidden):
+    one = make_attention("dynamic", "pre", D, L, S, BASE)
+    assert torch.equal(decode([one], hidden, PREFILL), decode(_make("dynamic", "pre")(), hidden, PREFILL))
+    layers = _two_layers("dynamic", "post")
+    by_hand = layers[1](layers[0](hidden, KVCache()), KVCache())
+    assert torch.equal(prefill(_two_layers("dynamic", "post"), hidden), by_hand)
+    with pytest.raises(TypeError, match="attn"):
+        decode([], hidden, PREFILL)
+    with pytest.raises(TypeError, match="attn"):
+        prefill("attention", hidden)
+
+
+def test_pre_rope_caching_matches_the_prefix_prefill_in_one_layer_but_not_in_two(hidden):
+    """One layer: re-rotated keys give every decoded token its prefix prefill's output. Two layers:
+    layer 2's cached keys and values were computed from layer 1's outputs at earlier steps, under
+    earlier bases, so no re-rotation recovers the prefix prefill; with standard RoPE nothing moves."""
+    one = _relative_gap(decode(_make("dynamic", "pre")(), hidden, PREFILL), prefix_reference(_make("dynamic", "post"),
+                                                                                              hidden))
+    assert one.max() < 1e-6
+    reference = prefix_reference(lambda: _two_layers("dynamic", "post"), hidden)
+    pre = _relative_gap(decode(_two_layers("dynamic", "pre"), hidden, PREFILL), reference)
+    post = _relative_gap(decode(_two_layers("dynamic", "post"), hidden, PREFILL), reference)
+    assert pre[:PREFILL].max() < 1e-6 and (pre[PREFILL:] > 3e-3).all()
+    assert (pre[PREFILL:] < post[PREFILL:]).all()
+    std_ref = prefix_reference(lambda: _two_layers("standard", "post"), hidden)
+    for mode in ("post", "pre"):
+        assert _relative_gap(decode(_two_layers("standard", mode), hidden, PREFILL), std_ref).max() < 1e-6
+
+
 def test_one_shot_prefill_does_not_depend_on_the_cache_mode(hidden):
     a = prefill(_make("dynamic", "post")(), hidden)
     b = prefill(_make("dynamic", "pre")(), hidden)
@@ -364,9 +399,13 @@ def test_a_pair_that_turned_in_training_is_never_more_than_half_a_step_from_a_tr
     seq_len = max(1, int(L * factor))
     theta = inv_freq64(base, dim)
     turned = (L - 1) * theta >= 2 * math.pi
+    # a never-turned pair met the arc [0, (L-1) theta] at steps theta: no angle is farther than half
+    # the wider of a step and the arc it never met (lesson 06's exercise 3)
+    never_bound = np.maximum(theta, 2 * math.pi - (L - 1) * theta) / 2
     for method_freq in (theta, inv_freq64(rc.dynamic_ntk_base(base, dim, seq_len, L, s), dim)):
         d = distance_to_trained_angles(theta, method_freq, L, seq_len)
         assert np.all(d[turned] <= theta[turned] / 2 + 1e-12)
+        assert np.all(d[~turned] <= never_bound[~turned] + 1e-12)
 
 
 def test_resonance_rope_repeats_trained_angles_exactly_for_the_turned_pairs():

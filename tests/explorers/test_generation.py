@@ -71,6 +71,17 @@ def test_angle_errors_are_what_a_real_cache_holds_against_a_fresh_prefill(step, 
     assert r["max_error_key"] == int(np.argmax(measured))
 
 
+def test_the_worst_key_is_the_last_one_rotated_with_b_from_s_1_25_at_every_step():
+    """Lesson 07's claim over the whole slider: s from 1 to 16 in steps of 0.25, every step past L."""
+    slider = GenerationInspector().controls["scaling_factor"]
+    factors = np.arange(slider.min, slider.max + slider.step / 2, slider.step)
+    assert len(factors) == 61
+    overtaken = {float(s): [step for step in range(L - PREFILL + 1, GENERATION_SETTING["max_steps"] + 1)
+                            if generation_state(step, float(s))["max_error_key"] != L - 1] for s in factors}
+    assert overtaken[1.0] == [33, 34, 35, 36]
+    assert all(steps == [] for s, steps in overtaken.items() if s >= 1.25)
+
+
 def test_the_error_grows_with_the_step_for_the_last_prefill_key():
     errors = [generation_state(step, 2.0)["errors"][L - 1] for step in range(5, 37)]
     assert all(b > a for a, b in zip(errors, errors[1:]))
