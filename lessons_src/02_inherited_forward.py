@@ -261,17 +261,17 @@ for label in ("standard, after a call", "dynamic, after a call"):
 # %% [markdown]
 # Three different failures, all `TypeError`s:
 #
-# * **standard class, fresh:** the cache check is true (`max_seq_len_cached is None`), the
+# * **standard class, fresh** (`max_seq_len_cached is None`): the cache check is true, the
 #   builder runs and `torch.arange(None, ...)` fails: upstream's line `t =
 #   torch.arange(self.max_seq_len_cached, ...)` in `_set_cos_sin_cache`
 #   ([upstream-set-cos-sin-cache](../SOURCES.md#upstream-set-cos-sin-cache); the package's builder
 #   makes the same `arange` call in a helper, `table_positions`);
-# * **dynamic class, fresh:** its own builder runs first and fails **before any `arange`**, at
-#   its branch `seq_len > self.max_position_embeddings`: `None > 2048`
+# * **dynamic class, fresh** (`max_seq_len_cached is None`): its own builder runs and fails
+#   **before any `arange`**, at its branch `seq_len > self.max_position_embeddings`: `None > 2048`
 #   ([upstream-dynamic-cache](../SOURCES.md#upstream-dynamic-cache));
-# * **either class after an earlier call:** the forward's own check `seq_len >
-#   self.max_seq_len_cached` fails ([upstream-forward](../SOURCES.md#upstream-forward)); no
-#   builder runs.
+# * **either class after an earlier call** (`max_seq_len_cached` holds its length): the
+#   forward's own check `seq_len > self.max_seq_len_cached` fails
+#   ([upstream-forward](../SOURCES.md#upstream-forward)); no builder runs.
 #
 # The seed's example is the dynamic class, fresh: the second failure. With the guard on (the
 # package's default), the same call is refused with a `ValueError` that says what upstream
@@ -392,7 +392,8 @@ assert isinstance(late_error, AttributeError) and "scaling_factor" in str(late_e
 #   `TypeError` whose place depends on the class and the history: `torch.arange(None)` in the
 #   standard builder of a fresh module, the dynamic builder's `None > max_position_embeddings`
 #   in a fresh dynamic module (the seed's example), the forward's `None > max_seq_len_cached`
-#   after any earlier call. The package says so with a `ValueError` instead.
+#   once a call has cached a length. What decides it is the module's state, not the class alone.
+#   The package says so with a `ValueError` instead.
 # * The buffers are `persistent=False`: not in `state_dict`.
 # * `scaling_factor` goes before `super().__init__` because the parent's `__init__` dispatches
 #   to the override; it matters for the linear class (AttributeError), not for the dynamic one.
@@ -412,7 +413,9 @@ assert isinstance(late_error, AttributeError) and "scaling_factor" in str(late_e
 # 1. `LinearScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)`, fresh;
 # 2. `YarnRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)`, fresh (its
 #    builder first computes its blended `inv_freq`, which does not use `seq_len`, then the table);
-# 3. the same YaRN module after one call with `seq_len=100`;
+# 3. a `DynamicNTKScalingRotaryEmbedding(64, 2048, scaling_factor=2.0)` that has served one call
+#    with `seq_len=3000`, after which someone applied section 3's repair,
+#    `module.max_seq_len_cached = None`;
 # 4. a fresh `DynamicNTKScalingRotaryEmbedding(64, 2048, scaling_factor=2.0)` whose first call
 #    without `seq_len` has just failed, called again without `seq_len`.
 

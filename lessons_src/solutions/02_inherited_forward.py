@@ -27,15 +27,18 @@ from rope_course.checks.lesson02 import (
 # 2. YaRN, fresh: the same branch; the YaRN builder computes its blended `inv_freq` from the config
 #    (no `seq_len` there), then `torch.arange(seq_len, ...)` for the positions: **A**
 #    ([upstream-yarn](../../SOURCES.md#upstream-yarn)).
-# 3. YaRN after a call: `max_seq_len_cached` is 100, so the forward evaluates `None > 100` itself,
-#    before any builder: **B**. The forward is the same inherited function for every class.
+# 3. Dynamic after a call of 3000 and the repair: the call left its base and its 3000-row table,
+#    but the repair set `max_seq_len_cached` back to `None`, so the forward's check is true
+#    without comparing anything, and the dynamic builder runs. Its first use of `seq_len` is,
+#    as on a fresh module, `None > 2048`, whatever base is installed: **C**. "After an earlier
+#    call, the forward's check fails" is really "while `max_seq_len_cached` holds a length".
 # 4. The first call of a fresh dynamic module failed at the dynamic builder's `None > 2048`. That
 #    failure left `max_seq_len_cached` at `None` (upstream's builder assigns `seq_len`, which is
 #    `None`, before it fails; the package assigns nothing), so the second call takes the same path
 #    and fails at the same place: **C**.
 
 # %%
-answer = ("A", "A", "B", "C")
+answer = ("A", "A", "C", "C")
 result = check_failing_expression(answer)
 assert result.correct
 
@@ -53,18 +56,19 @@ def raising_line(module):
     return None
 
 
-yarn = rc.YarnRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)
 lines = [raising_line(rc.LinearScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)),
-         raising_line(yarn)]
-yarn(torch.zeros(1), seq_len=100)
-lines.append(raising_line(yarn))
+         raising_line(rc.YarnRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0))]
+repaired = rc.DynamicNTKScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)
+repaired(torch.zeros(1), seq_len=3000)
+repaired.max_seq_len_cached = None
+lines.append(raising_line(repaired))
 dynamic = rc.DynamicNTKScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)
 raising_line(dynamic)
 lines.append(raising_line(dynamic))
 for number, line in enumerate(lines, start=1):
     print(number, line)
 assert "arange" in lines[0] and "arange" in lines[1]
-assert "seq_len > self.max_seq_len_cached" in lines[2] and "seq_len > self.max_position_embeddings" in lines[3]
+assert lines[2] == lines[3] == "if seq_len > self.max_position_embeddings:"
 
 # %% [markdown]
 # **Exercise 2.** The first call built a float32 cache of 8192 rows.

@@ -110,9 +110,10 @@ def _yarn_fresh():
     return YarnRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)
 
 
-def _yarn_after_a_call():
-    module = _yarn_fresh()
-    module(torch.zeros(1), seq_len=100)
+def _dynamic_after_a_long_call_and_the_repair():
+    module = DynamicNTKScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0)
+    module(torch.zeros(1), seq_len=3000)  # past L: a new base, 3000 rows cached
+    module.max_seq_len_cached = None  # lesson 02's repair: force a rebuild on the next call
     return module
 
 
@@ -125,7 +126,8 @@ def _dynamic_after_a_failed_call():
 FAILURE_SITUATIONS = (
     ("LinearScalingRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0), fresh", _linear_fresh),
     ("YarnRotaryEmbedding(64, max_position_embeddings=2048, scaling_factor=2.0), fresh", _yarn_fresh),
-    ("the same YaRN module after one call with seq_len=100", _yarn_after_a_call),
+    ("a DynamicNTKScalingRotaryEmbedding(64, 2048, scaling_factor=2.0) after one call with seq_len=3000, then "
+     "the repair `module.max_seq_len_cached = None`", _dynamic_after_a_long_call_and_the_repair),
     ("a fresh DynamicNTKScalingRotaryEmbedding(64, 2048, scaling_factor=2.0) whose first call without "
      "seq_len has just failed", _dynamic_after_a_failed_call),
 )
@@ -152,8 +154,9 @@ def check_failing_expression(answer, quiet: bool = False) -> CheckResult:
     return check_answer(
         "failing_expression", answer, failing_expression_reference(),
         hint=("follow the call: the forward's first line compares seq_len with max_seq_len_cached unless that is "
-              "None; when it is None, the builder runs and the first expression that uses seq_len fails. Which "
-              "builder does each class have, and does a call that failed leave anything behind?"),
+              "None; when it is None, the builder runs and the first expression that uses seq_len fails. What is "
+              "max_seq_len_cached in each situation, which builder does each class have, and does a call that "
+              "failed leave anything behind?"),
         quiet=quiet,
     )
 

@@ -63,8 +63,12 @@ def test_situations_are_the_ones_the_exercise_describes():
     assert len(FAILURE_SITUATIONS) == 4 and set(FAILURE_OPTIONS) == {"A", "B", "C", "D"}
     linear = FAILURE_SITUATIONS[0][1]()
     assert isinstance(linear, rc.LinearScalingRotaryEmbedding) and linear.max_seq_len_cached is None
-    yarn_used = FAILURE_SITUATIONS[2][1]()
-    assert isinstance(yarn_used, rc.YarnRotaryEmbedding) and yarn_used.max_seq_len_cached == 100
+    yarn = FAILURE_SITUATIONS[1][1]()
+    assert isinstance(yarn, rc.YarnRotaryEmbedding) and yarn.max_seq_len_cached is None
+    repaired = FAILURE_SITUATIONS[2][1]()
+    assert isinstance(repaired, rc.DynamicNTKScalingRotaryEmbedding) and repaired.max_seq_len_cached is None
+    assert repaired.cos_cached.shape == (3000, 64)  # the long call's table and base are still there
+    assert torch.equal(repaired.inv_freq, rc.inv_freq_for_base(rc.dynamic_ntk_base(10000, 64, 3000, 2048, 2.0), 64))
     dynamic = FAILURE_SITUATIONS[3][1]()
     assert dynamic.max_seq_len_cached is None  # the failed call left the module as it was
 
@@ -76,15 +80,16 @@ def test_unanswered_is_not_attempted(check):
 
 
 # --- exercise 1 -------------------------------------------------------------------------------
-@pytest.mark.parametrize("answer", [("A", "A", "B", "C"), ["a", "a", "b", "c"], (" A", "A ", "b", "C")])
+@pytest.mark.parametrize("answer", [("A", "A", "C", "C"), ["a", "a", "c", "c"], (" A", "A ", "c", "C")])
 def test_failing_expression_accepts_the_answer(answer):
     assert check_failing_expression(answer, quiet=True).correct
 
 
 @pytest.mark.parametrize("answer,why", [
-    (("A", "A", "B", "B"), "item 3"),   # thinks the failed call left a cached length behind
-    (("A", "A", "A", "C"), "item 2"),   # thinks YaRN's builder runs again after a call
-    (("C", "A", "B", "C"), "item 0"),   # thinks every scaled class compares with L
+    (("A", "A", "C", "B"), "item 3"),   # thinks the failed call left a cached length behind
+    (("A", "A", "B", "C"), "item 2"),   # "after an earlier call": misses that the repair set None
+    (("A", "A", "A", "C"), "item 2"),   # thinks a module past L has a builder that starts with arange
+    (("C", "A", "C", "C"), "item 0"),   # thinks every scaled class compares with L
     (("A", "A", "B"), "expected 4 items"),
     ("AABC", "expected a tuple"),
 ])
