@@ -13,8 +13,7 @@
 # 3. explain `rotate_half` as a 90-degree turn of each `(j, j + D/2)` pair;
 # 4. explain DeepSeek's de-interleave and check that it turns the half-split formula into
 #    ordinary adjacent-pair (complex-number) RoPE;
-# 5. show with numbers that `q . k` after rotation depends only on the distance `m - n`.
-#
+# 5. show with numbers that `q . k` after rotation depends only on the distance `m - n`;
 # 6. picture each pair as a clock hand, and say which pairs a longer sequence takes past the
 #    angles they saw in training.
 #
@@ -320,7 +319,9 @@ assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other 
 #   for each pair on its own, while the distance itself, past `L`, was never seen.)
 # * **Slow pairs never complete a turn** in training: pairs 23 to 31 (pair 23: 0.87 of a turn,
 #   pair 31: 0.087). Only their swept arc is familiar. A longer request carries them past its
-#   end: a hand **leaves its arc**, pointing where it never pointed in training.
+#   end: a hand **leaves its arc**, pointing where it never pointed in training, until, far
+#   enough out, it completes the turn and comes back in at angle 0 (pair 23 from position 4712;
+#   lesson 06 asks what such a return is worth, since the distance is still new).
 #
 # In the picture each pair is a ring (the fastest innermost; the nine slow rings get more room),
 # angle 0 at 3 o'clock, angles counter-clockwise. The light grey band is the arc a slow pair swept
@@ -345,6 +346,10 @@ print("turns in training: pair 0", round(turns[0].item(), 1), "| pair 22", round
 assert round(turns[0].item(), 1) == 651.7 and round(turns[22].item(), 2) == 1.16
 assert round(turns[23].item(), 2) == 0.87 and round(turns[31].item(), 3) == 0.087
 assert list(np.flatnonzero(turns.numpy() < 1)) == list(range(23, 32))
+# a hand that leaves its arc comes back in once it completes a turn: pair 23 from position 4712
+back_in_23 = math.ceil(2 * math.pi / rc.inv_freq_for_base(BASE, D).double()[23].item())
+print("pair 23 is back inside its trained arc from position", back_in_23)
+assert back_in_23 == 4712
 
 clock_lengths = ClockExplorer().controls["seq_len"].options
 for seq_len in (4096, 4097, 8192, 16384, 131072):

@@ -205,8 +205,9 @@ assert torch.equal(dyn.inv_freq, rc.inv_freq_for_base(bases[-1], 64))
 # are all shorter, so none of them rebuilds: all 9 run on the first conversation's base b'(8200)
 # ≈ 20473, while a fresh module would give each its own, from b'(6000) ≈ 14830 to b'(6008) ≈ 14850.
 # Drag `seq_len` below 5992 (the first conversation then ends before 6000) and every call of the
-# second conversation rebuilds and gets its own base again; in between, only its later calls do.
-# Drag `scaling_factor`: the bases move (past L), the rebuild count does not.
+# second conversation rebuilds and gets its own base again. In between only its later calls do:
+# at the notch 5996 the first conversation ends at 6004, so the calls 6000-6004 keep b'(6004) and
+# 6005-6008 rebuild. Drag `scaling_factor`: the bases move (past L), the rebuild count does not.
 
 # %%
 r = TimelineExplorer.compute(seq_len=8192, scaling_factor=1.0)
@@ -220,6 +221,9 @@ r = TimelineExplorer.compute(seq_len=5000, scaling_factor=1.0)
 print({k: format_number(v) for k, v in TimelineExplorer.readout_values(r).items()})
 assert r["rebuilds"] == 18 and r["final_cached"] == 6008
 assert r["final_base"] == r["fresh_final_base"]
+r = TimelineExplorer.compute(seq_len=5996, scaling_factor=1.0)
+assert r["rebuilt"][second] == [False] * 5 + [True] * 4
+assert r["base"][9:14] == [rc.dynamic_ntk_base(10000, 64, 6004, 4096, 1.0)] * 5
 
 # %% [markdown]
 # Over every `seq_len` of the slider and several `scaling_factor`s: the second conversation never
@@ -288,9 +292,9 @@ result = check_trace_prediction(trace_prediction)
 
 # %% [markdown]
 # **2. Derive.** A fresh module serves a prompt of P = 4096 tokens, then n = 4096 one-token decode
-# steps (`seq_len` = 4096, 4097, ..., 8192). How many table rows do forward's rebuilds compute in
-# total (the discarded `__init__` table does not count)? Derive the sum in closed form for any P
-# and n first, then give the number.
+# steps: the calls ask for `seq_len` = 4096 (the prompt), 4097, ..., 8192. How many table rows do
+# forward's rebuilds compute in total (the discarded `__init__` table does not count)? Derive the
+# sum in closed form for any P and n first, then give the number.
 
 # %%
 decode_rows = ...

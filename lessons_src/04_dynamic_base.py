@@ -182,10 +182,11 @@ for dim in [4, 8, 16, 64, 128]:
 # ### Three seed-series statements this corrects
 #
 # * **"adjusting high i (dims) less aggressively"** (lesson 4.3.2,
-#   [seed-4-3-2](../SOURCES.md#seed-4-3-2)), and in its tasks "inv_freq_new[-1] < original (slower
-#   high freq)". Backwards: the ratio a^(-2i/(D-2)) is smallest at the largest i, the *lowest*
-#   frequency, which moves most (by 1/a). (Lesson 4.3.1's "'stretches' high frequencies less than
-#   low ones" has it right.)
+#   [seed-4-3-2](../SOURCES.md#seed-4-3-2)). Backwards: the ratio a^(-2i/(D-2)) is smallest at the
+#   largest i, the *lowest* frequency, which moves most (by 1/a). Its tasks' "inv_freq_new[-1] <
+#   original (slower high freq)" has the inequality right and the label wrong: index -1 is the
+#   lowest frequency. (Lesson 4.3.1's "'stretches' high frequencies less than low ones" has it
+#   right.)
 # * **"inv_freq_new < inv_freq for all i"** (lesson 4.3.2's tasks). inv_freq[0] = b'^0 = 1 for
 #   every base. The inequality holds for i ≥ 1 only.
 # * **"Approximation from NTK derivation for rotary kernel; as dim→∞, →1, linear-like"** (lesson
@@ -256,9 +257,13 @@ assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 # neighbouring tokens differ by that much in it; under PI with s = 4 they differ by 0.25 rad.
 # Every pair sees neighbouring tokens four times closer than in training, the fast pairs that
 # carry local order (which token is next to which) included. The YaRN paper calls this the loss
-# of high-frequency, local information ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1),
-# [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)). NTK-aware scaling with the same factor changes
-# the base instead: the fast end is left alone and only the slow end is divided by the full s.
+# of high-frequency information and of small, local relationships
+# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1), [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)).
+# NTK-aware scaling with the same factor changes the base instead: pair 0 keeps its 1 rad per
+# token, the fast pairs are slowed far less than by PI (pair 8 by 0.70, not 0.25), and only the
+# slowest pair is divided by the full s. It does not leave them all alone: YaRN's §3.2 counts the
+# base change among the stretchings that bring neighbouring tokens closer, which is what its
+# "NTK-by-parts" (and DeepSeek's YaRN class) then avoids for the fast pairs.
 
 # %%
 s = 4.0
@@ -269,20 +274,22 @@ print("angle per token (rad) of pair i: plain | PI, s = 4 | NTK-aware, s = 4")
 for i in (0, 8, 16, 24, 31):
     print(f"  pair {i:2d}: {theta[i].item():.3e} | {pi_theta[i].item():.3e} | {ntk_theta[i].item():.3e}")
 assert torch.allclose(pi_theta / theta, torch.full_like(theta, 1 / s))
+assert round((ntk_theta / theta)[8].item(), 2) == 0.70
 assert (ntk_theta / theta)[0].item() == 1.0 and math.isclose((ntk_theta / theta)[-1].item(), 1 / s, rel_tol=1e-6)
 assert bool((ntk_theta >= pi_theta * (1 - 1e-6)).all())  # never slows a pair more than PI (float32 tables)
 
 # %% [markdown]
 # ### What "NTK" refers to
 #
-# /u/bloc97 named the method "NTK-aware" ([origin-bloc97](../SOURCES.md#origin-bloc97)) after an
-# argument from the Fourier-features literature: Tancik et al. used neural tangent kernel (NTK)
+# The method is /u/bloc97's ([origin-bloc97](../SOURCES.md#origin-bloc97)); the YaRN paper's §3.1,
+# which presents it, gives the argument behind the name
+# ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1)). Tancik et al. used neural tangent kernel (NTK)
 # theory to show that a plain network fed low-dimensional coordinates fails to learn
 # high-frequency functions, and that mapping the coordinates to Fourier features (sines and
 # cosines of many frequencies) fixes it
 # ([paper-fourier-features](../SOURCES.md#paper-fourier-features)). RoPE's pairs are such
-# features of the position; read for RoPE: do not take the high frequencies away. That is the
-# whole connection. No kernel is computed or preserved by the
+# features of the position (YaRN calls RoPE a 1-D case of a Fourier feature); read for RoPE: do
+# not take the high frequencies away. That is the whole connection. No kernel is computed or preserved by the
 # rule, and attention is not "linearized" by it (lesson 4.3.1's tasks say both,
 # [seed-4-3-1](../SOURCES.md#seed-4-3-1)); the rule is a base change with the boundary condition
 # of section 4.
@@ -456,7 +463,8 @@ explorer.show()
 # * Pair i's frequency is multiplied by a^(-2i/(D-2)): 1 for the highest pair, 1/a for the lowest.
 #   That boundary condition is where D/(D-2) comes from (YaRN App. A.1); "NTK" names the
 #   Fourier-features argument for keeping high frequencies, not a preserved kernel.
-# * PI divides every pair by s and blurs local order; NTK-aware scaling leaves the fast pairs.
+# * PI divides every pair by s and blurs local order; NTK-aware scaling keeps pair 0 and slows the
+#   fast pairs far less (at s = 4, pair 8 by 0.70 instead of 0.25).
 # * A never-turned pair sweeps f_i = (l-1)/(L-1) · a^(-2i/(D-2)) of its trained range: at s = 1 all
 #   of them overshoot (the slowest by a hair), for s > L/(L-1) the slowest is squeezed, and the
 #   faster ones overshoot first.
@@ -490,7 +498,8 @@ result = check_doubling_length(doubling_length)
 # %% [markdown]
 # **3. Derive.** The seed's setting: D = 64, b = 10⁴, L = 2048, and its long call l = 3000. What is
 # the smallest `scaling_factor` at which none of the 11 never-turned pairs (21-31) sweeps more
-# than its trained range? Give at least three significant digits.
+# than its trained range (f_i ≤ 1 for all of them)? Any real s ≥ 1 counts, not only the slider's
+# notches. Give at least three significant digits.
 
 # %%
 s_min = ...

@@ -483,6 +483,9 @@ fresh_mib = {"upstream": table_mib / 2 + 3 * table_mib, "simple": 3 * table_mib 
 print(f"one table: {table_mib:.0f} MiB | fresh memory written per rebuild: "
       + ", ".join(f"{k} {v:.0f} MiB" for k, v in fresh_mib.items()))
 assert (table_mib, fresh_mib["upstream"], fresh_mib["simple"], fresh_mib["fast (perf)"]) == (32, 112, 112, 64)
+fresh_pages = int(fresh_mib["upstream"] * MIB) // 4096
+print(f"112 MiB is {fresh_pages} fresh pages of 4 KiB: a page fault each, when none of it was touched before")
+assert fresh_pages == 28672
 fast_cases = [(inv64, 131072, torch.float32), (inv64.to(torch.bfloat16), 131072, torch.bfloat16),
               (rc.inv_freq_for_base(BASE, 128), 40000, torch.float32)]
 for inv, seq_len, dtype in fast_cases:
@@ -499,11 +502,13 @@ del big_up, fast, up
 # them alike). `make bench` measures the same pairs with more rounds and reports them under
 # `"rebuild"` in `benchmarks/results.json`. The mechanism predicts that the simple builder gains
 # most at the small size, where the arithmetic dominates, and the fast one at the large size, where
-# the page faults do. The cell shows whether this machine agrees; `make bench` also checks the
-# target set for the fast builder (at least 1.5x upstream at 131072 × 64), as a benchmark, never a
-# test. The page faults are counted in this process at that moment: memory the allocator kept from
-# earlier builds in this notebook is handed out again without a fault, so the counts can be lower
-# than the fresh memory listed above would give (28672 faults of 4 KiB for 112 MiB).
+# the page faults do. The cell shows whether this machine agrees in this run (on a shared machine
+# one run can differ noticeably from the next, and the saved output is one run); `make bench`, with
+# its more rounds, also checks the target set for the fast builder (at least 1.5x upstream at
+# 131072 × 64), as a benchmark, never a test. The page faults are counted in this process at that
+# moment: memory the allocator kept from earlier builds in this notebook is handed out again
+# without a fault, so the counts can be lower than the fresh memory listed above would give (28672
+# faults of 4 KiB for 112 MiB).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -14,10 +14,11 @@ ratio. This module writes three more of them, from their rules, in float64 numpy
   points of that search space; `ratios_as_rescale_factors` turns a method's ratios into lambdas.
 * `turns_in_context` and `critical_pair`: how many turns each pair makes within a context of
   length L, and the first pair that does not complete one (its wavelength 2 pi / theta_i exceeds
-  L). The pairs from `critical_pair` on are the ones the course calls never-turned (lessons 01, 06);
-  "Scaling Laws of RoPE-based Extrapolation" calls that boundary the critical dimension
+  L). "Scaling Laws of RoPE-based Extrapolation" calls that boundary the critical dimension
   (SOURCES.md#paper-rope-scaling-laws; the course's reading), and YaRN with beta_slow = 1
-  interpolates exactly those pairs.
+  interpolates exactly the pairs from it on. Lessons 01 and 06 count never-turned pairs over the
+  trained positions 0 .. L-1, (L-1) theta_i < 2 pi (`angles.never_turned`); the two counts differ
+  only for a pair whose wavelength lies in (L-1, L].
 
 No widget imports.
 """

@@ -159,3 +159,11 @@ def test_compare_line(capsys):
     assert "exact: False" in line and "close: True" in line
     line = compare("cos", torch.tensor([1.0]), torch.tensor([1.0, 2.0]))
     assert "shapes differ" in line
+
+
+def test_messages_stay_short_for_big_wrong_answers():
+    result = check_exercise("keys", lambda: list(range(10000)), lambda: torch.arange(10000), [Case()], quiet=True)
+    assert "expected a tensor, got list" in result.message and len(result.message) < 400
+    pair = check_exercise("tables", lambda: (torch.zeros(2), torch.ones(3)), lambda: (torch.zeros(2), torch.ones(2)),
+                          [Case()], quiet=True)
+    assert "tuple of 2: (tensor of shape (2,)" in pair.message and len(pair.message) < 600

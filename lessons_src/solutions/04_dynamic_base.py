@@ -55,7 +55,9 @@ result = check_doubling_length(doubling_length)
 assert result.correct
 
 # %% [markdown]
-# **3.** f_i falls with i, so only the fastest never-turned pair (i0 = 21 at L = 2048) decides:
+# **3.** Why "smallest" makes sense: a larger s makes the bracket a larger, and every f_i falls as
+# a grows, so the s that keep all pairs inside form one interval [s_min, ∞). And f_i falls with i,
+# so only the fastest never-turned pair (i0 = 21 at L = 2048) decides:
 # f_21 = (l-1)/(L-1) · a^(-42/62) ≤ 1 needs a ≥ ((l-1)/(L-1))^(62/42). With l = 3000:
 # (2999/2047)^(1.476) ≈ 1.758, and a = 1 + s(l/L - 1) gives s ≥ 0.758/0.4648 ≈ 1.629.
 # (The slowest pair alone would need only s ≥ about 1.0005.)

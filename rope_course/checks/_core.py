@@ -131,15 +131,21 @@ def _type_name(value) -> str:
     return type(value).__name__
 
 
-def _show(value) -> str:
+def _show(value, limit: int = 120) -> str:
+    """A short description for messages: tensors by shape, dtype and first values; anything else
+    by its repr, cut to `limit` characters (a learner's 8192-item list must not flood the cell)."""
     if isinstance(value, torch.Tensor):
         flat = value.detach().flatten()
         head = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in flat[:4].tolist())
         more = ", ..." if flat.numel() > 4 else ""
         return f"tensor of shape {tuple(value.shape)}, dtype {value.dtype}: [{head}{more}]"
+    if isinstance(value, (tuple, list)) and any(isinstance(v, torch.Tensor) for v in value):
+        inner = ", ".join(_show(v, limit) for v in value[:4]) + (", ..." if len(value) > 4 else "")
+        return f"{type(value).__name__} of {len(value)}: ({inner})"
     if isinstance(value, float):
         return f"{value:.10g}"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 20] + f"... ({len(text)} characters)"
 
 
 def _number_mismatch(got, expected, rtol: float, atol: float) -> str | None:

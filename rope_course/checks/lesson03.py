@@ -12,8 +12,10 @@ The expected values are computed here, from the package's simulation of the rule
 
 from __future__ import annotations
 
+import re
+
 from ..calls import simulate_calls
-from ._core import Case, check_answer, check_exercise
+from ._core import Case, CheckResult, check_answer, check_exercise, report
 
 __all__ = [
     "TRACE_CALLS",
@@ -50,6 +52,16 @@ REBUILD_CASES = [
 ]
 
 
+def named_items(result: CheckResult, labels) -> CheckResult:
+    """`result` with the framework's 0-based "item k" replaced by the exercise's own name for item k
+    (a learner reads "call 3", not "item 2")."""
+    match = re.search(r"\bitem (\d+):", result.message)
+    if match is None or int(match.group(1)) >= len(labels):
+        return result
+    message = result.message.replace(match.group(0), f"{labels[int(match.group(1))]}:", 1)
+    return CheckResult(result.status, message, result.exercise, result.hint)
+
+
 def _trace_expected():
     records = simulate_calls(TRACE_CALLS, TRACE_L, TRACE_SCALING_FACTOR)
     rebuilds = sum(r.rebuilt for r in records)
@@ -60,12 +72,14 @@ def _trace_expected():
 
 def check_trace_prediction(answer, quiet: bool = False):
     """`answer = (number of calls of TRACE_CALLS that rebuild, l such that b'(l) serves call 6)`."""
-    return check_answer(
+    result = check_answer(
         "trace_prediction", answer, _trace_expected() if answer is not Ellipsis else None,
         hint="the first call always rebuilds; after it, only a call strictly longer than every earlier one "
              "does. A call that does not rebuild runs on the base of the last rebuild.",
-        quiet=quiet,
+        quiet=True,
     )
+    labels = ("(a), the number of rebuilds", f"(b), the length whose base serves call {TRACE_ASKED_CALL}")
+    return report(named_items(result, labels), quiet)
 
 
 def _decode_rows_expected():

@@ -19,7 +19,8 @@ from ..hf_reset import HFDynamicRope
 from ..presets import KIMI_K2_INSTRUCT, rotary_class_for
 from ..rotary import DynamicNTKScalingRotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import Case, check_answer, check_exercise
+from ._core import Case, check_answer, check_exercise, report
+from .lesson03 import named_items
 
 __all__ = [
     "HISTORY_CASES",
@@ -81,12 +82,14 @@ def _hf_trace_expected():
 
 def check_hf_trace(answer, quiet: bool = False):
     """`answer`: for each call of HF_TRACE_CALLS, the length l whose base b'(l) serves it (L for the original)."""
-    return check_answer(
+    result = check_answer(
         "hf_trace", answer, _hf_trace_expected() if answer is not Ellipsis else None,
         hint="HF's module starts with max_seq_len_cached = L. Growth: a call longer than max_seq_len_cached. "
              "Reset: a call strictly shorter than L while max_seq_len_cached > L. Anything else keeps the base.",
-        quiet=quiet,
+        quiet=True,
     )
+    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(HF_TRACE_CALLS, start=1)]
+    return report(named_items(result, labels), quiet)
 
 
 # --- the misconception check: each statement's truth, from a small experiment --------------

@@ -323,3 +323,18 @@ class Explorer:
         display(self.box)
         self._handle = display(self.picture(), display_id=True)
         return None
+
+
+WIDE_DESCRIPTION_PX = 190  # fits "max_position_embeddings" at JupyterLab's widget font (the sliders above give 110)
+
+
+def widen_descriptions(controls: dict) -> dict:
+    """Give every control of an explorer the room its longest description needs, all alike so the
+    tracks still line up, and widen the sliders by as much so their tracks keep their length."""
+    for control in controls.values():
+        before = control.style.description_width
+        extra = WIDE_DESCRIPTION_PX - int(before[:-2]) if before.endswith("px") else 0
+        control.style.description_width = f"{WIDE_DESCRIPTION_PX}px"
+        if control.layout.width and control.layout.width.endswith("px"):
+            control.layout.width = f"{int(control.layout.width[:-2]) + extra}px"
+    return controls

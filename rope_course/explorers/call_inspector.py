@@ -19,8 +19,9 @@ rule is `rope_course.calls.simulate_calls`); `CallTrace` calls a real module and
 back from it (`observe_rows(calls)` does it for a whole sequence): whether `cos_cached` was
 replaced, `max_seq_len_cached`, `inv_freq[-1]`, the dtypes, whether the returned cos shares the
 cache's memory. The module keeps no base; the trace names the base of its cached length and
-checks that the module's `inv_freq` is exactly that base's. Tests check that the two agree. The widget (`CallInspector`, registered as "call_inspector") shows the observed
-rows and stops with an error if they ever differ from the prediction.
+checks that the module's `inv_freq` is exactly that base's. Tests check that the two agree. The
+widget (`CallInspector`, registered as "call_inspector") shows the observed rows and stops with an
+error if they ever differ from the prediction.
 
 Usage in a lesson, as the last line of a cell::
 

@@ -47,7 +47,14 @@ from matplotlib.collections import LineCollection
 
 from ..angles import METHODS, angle_report, never_turned
 from . import style
-from .base import Explorer, choice_buttons, int_choice_slider, scaling_factor_slider, seq_len_slider
+from .base import (
+    Explorer,
+    choice_buttons,
+    int_choice_slider,
+    scaling_factor_slider,
+    seq_len_slider,
+    widen_descriptions,
+)
 
 __all__ = [
     "CLOCK_L",
@@ -315,12 +322,12 @@ class TrainedFractionExplorer(Explorer):
     figsize = style.figsize(3.8)
 
     def make_controls(self):
-        return {
+        return widen_descriptions({
             "seq_len": seq_len_slider(8192, lo=2, extra=(2048, 2049, 3000, CLOCK_L, CLOCK_L + 1)),
             "scaling_factor": scaling_factor_slider(1.0),
             "method": choice_buttons("method", "dynamic NTK", METHODS),
             "max_position_embeddings": int_choice_slider("max_position_embeddings", CLOCK_L, [2048, 4096]),
-        }
+        })
 
     @staticmethod
     def compute(seq_len, scaling_factor, method="dynamic NTK", max_position_embeddings=CLOCK_L):

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..functional import dynamic_ntk_base, inv_freq_for_base, ntk_bracket
 from . import style
-from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_slider
+from .base import Explorer, int_choice_slider, scaling_factor_slider, seq_len_slider, widen_descriptions
 
 __all__ = ["pair_ratios", "DynamicBaseExplorer"]
 
@@ -54,12 +54,12 @@ class DynamicBaseExplorer(Explorer):
     figsize = style.figsize(3.9)
 
     def make_controls(self):
-        return {
+        return widen_descriptions({
             "seq_len": seq_len_slider(8192, lo=256, extra=(4096, 4097, 2048, 2049)),
             "scaling_factor": scaling_factor_slider(1.0),
             "dim": int_choice_slider("dim", 64, [8, 16, 32, 64, 128]),
             "max_position_embeddings": int_choice_slider("max_position_embeddings", 4096, [2048, 4096, 8192, 16384]),
-        }
+        })
 
     @staticmethod
     def compute(seq_len, scaling_factor, dim=64, max_position_embeddings=4096):

@@ -37,7 +37,11 @@ class TimelineExplorer(Explorer):
 
     def make_controls(self):
         return {
-            "seq_len": seq_len_slider(8192, lo=256, extra=(TIMELINE_L, TIMELINE_L + 1, SECOND_PROMPT)),
+            # 5996: the first conversation ends at 6004, inside the second one's range, so only
+            # the second conversation's later calls rebuild (the in-between case lesson 03 names)
+            "seq_len": seq_len_slider(
+                8192, lo=256, extra=(TIMELINE_L, TIMELINE_L + 1, SECOND_PROMPT - DECODE_STEPS // 2, SECOND_PROMPT)
+            ),
             "scaling_factor": scaling_factor_slider(1.0),
         }
 

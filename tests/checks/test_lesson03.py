@@ -45,12 +45,15 @@ def test_trace_not_attempted_correct_and_wrong():
 
 def test_trace_rejects_own_base_for_the_short_call():
     r = check_trace_prediction((5, 5001), quiet=True)
-    assert r.status == WRONG and "item 1" in r.message and "Hint" in r.message
+    assert r.status == WRONG and "(b), the length whose base serves call 6: wrong" in r.message and "Hint" in r.message
+    assert "item" not in r.message and "6001" not in r.message
 
 
 def test_trace_rejects_counting_every_call_past_L():
     r = check_trace_prediction((7, 6001), quiet=True)
-    assert r.status == WRONG and "item 0" in r.message
+    assert r.status == WRONG and "(a), the number of rebuilds: wrong" in r.message
+    r = check_trace_prediction((5, "6001"), quiet=True)
+    assert r.status == WRONG and "(b), the length whose base serves call 6: expected a number, got str" in r.message
     r = check_trace_prediction(5, quiet=True)
     assert r.status == WRONG and "expected a tuple of 2 items" in r.message
 

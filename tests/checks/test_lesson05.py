@@ -88,11 +88,11 @@ def test_hf_trace():
 def test_hf_trace_rejects_deepseek_rule_and_non_strict_reset():
     deepseek = tuple(max(HF_TRACE_CALLS[: k + 1]) for k in range(len(HF_TRACE_CALLS)))
     r = check_hf_trace(deepseek, quiet=True)
-    assert r.status == WRONG and "item 2" in r.message and "Hint" in r.message
+    assert r.status == WRONG and "call 3 (1000 tokens): wrong" in r.message and "Hint" in r.message
     r = check_hf_trace(hf_lengths(HF_TRACE_CALLS, HF_TRACE_L, strict_reset=False), quiet=True)
-    assert r.status == WRONG and "item 5" in r.message
+    assert r.status == WRONG and "call 6 (2048 tokens): wrong" in r.message
     r = check_hf_trace(tuple(max(l, HF_TRACE_L) for l in HF_TRACE_CALLS), quiet=True)  # "every call its own"
-    assert r.status == WRONG and "item 1" in r.message
+    assert r.status == WRONG and "call 2 (2500 tokens): wrong" in r.message
 
 
 # --- exercise 3: the misconception check -------------------------------------------------------

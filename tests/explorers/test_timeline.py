@@ -112,3 +112,12 @@ def test_default_shows_the_history_effect_on_linear_axes():
 
 
 DECODE = 8
+
+
+def test_slider_offers_the_in_between_case():
+    """The notch 5996: the first conversation ends at 6004, so the second one's calls 6000-6004
+    keep b'(6004) and only 6005-6008 rebuild (lesson 03, section 4)."""
+    assert 5996 in TimelineExplorer().controls["seq_len"].options
+    r = TimelineExplorer.compute(seq_len=5996, scaling_factor=1.0)
+    assert r["rebuilt"][DECODE + 1:] == [False] * 5 + [True] * 4
+    assert r["base"][DECODE + 1:DECODE + 6] == [rc.dynamic_ntk_base(10000, 64, 6004, 4096, 1.0)] * 5
