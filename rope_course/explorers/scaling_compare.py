@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..functional import dynamic_ntk_base, ntk_bracket
+from ..functional import dynamic_ntk_base, ntk_bracket, ntk_fixed_base
 from ..yarn import yarn_find_correction_range, yarn_get_mscale, yarn_inv_freq
 from . import style
 from .base import Explorer, scaling_factor_slider, seq_len_slider
@@ -31,7 +31,7 @@ def scaling_ratios(seq_len: int, scaling_factor: float, dim: int = DIM, base: fl
     """inv_freq'[i] / inv_freq[i] for each method (float64 arrays of length dim/2)."""
     i = np.arange(dim // 2, dtype=np.float64)
     s = float(scaling_factor)
-    ntk_base = base * s ** (dim / (dim - 2))
+    ntk_base = ntk_fixed_base(base, dim, s)
     dyn_base = dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, s)
     original = base ** (-2 * i / dim)
     yarn = yarn_inv_freq(dim, base, s, max_position_embeddings, BETA_FAST, BETA_SLOW).double().numpy()
@@ -69,7 +69,7 @@ class ScalingCompare(Explorer):
             "wavelengths": wavelengths,
             "max_position_embeddings": max_position_embeddings,
             "dynamic_base": dynamic_ntk_base(base, dim, seq_len, max_position_embeddings, scaling_factor),
-            "ntk_base": base * float(scaling_factor) ** (dim / (dim - 2)),
+            "ntk_base": ntk_fixed_base(base, dim, float(scaling_factor)),
             "bracket": (ntk_bracket(seq_len, max_position_embeddings, scaling_factor)
                         if seq_len > max_position_embeddings else 1.0),
             "yarn_low": low,

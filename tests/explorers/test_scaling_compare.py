@@ -59,3 +59,15 @@ def test_slider_options_reach_long_contexts():
     e = ScalingCompare()
     opts = e.controls["seq_len"].options
     assert max(opts) >= 131072 and 4096 in opts and 4097 in opts
+
+
+def test_ntk_base_is_the_package_formula_bit_for_bit():
+    # the explorer calls functional.ntk_fixed_base (one definition); same floats as b * s^(D/(D-2))
+    from rope_course.functional import ntk_fixed_base
+
+    i = np.arange(32)
+    for k in range(61):  # the scaling_factor slider: 1 .. 16 in steps of 0.25
+        s = 1 + k / 4
+        res = ScalingCompare.compute(seq_len=16384, scaling_factor=s)
+        assert res["ntk_base"] == ntk_fixed_base(10000, 64, s) == 10000 * s ** (64 / 62)
+        np.testing.assert_array_equal(res["ratios"]["NTK-aware"], (res["ntk_base"] / 10000) ** (-2 * i / 64))
