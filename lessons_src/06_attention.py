@@ -291,13 +291,23 @@ assert all(grid[f, s_]["n_beyond_dynamic"] == 0 for f in factors for s_ in (4.0,
 # The slowest pair, i = D/2 - 1, is the exception: dynamic NTK divides its frequency by exactly
 # a, so at s = 1 it ends at its range edge, above it only by the one-position offset
 # (l - 1)L/((L - 1)l) (at most 1.00024 here; lesson 04 showed that any s > L/(L-1) squeezes it
-# inside). It is the pairs between i* = 23 and the slowest that carry the effect.
+# inside, and the cell below how far: into two thirds of its range at s = 2 and 2L). It is the
+# pairs between i* = 23 and the slowest that carry the effect.
 
 # %%
 for f in factors:
     l_ = f * L
     assert np.isclose(grid[f, 1.0]["dynamic_ratio"][-1], (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0)
 assert grid[32, 1.0]["dynamic_ratio"][-1] < 1.00024
+# for s > 1 the slowest pair stays inside but is squeezed into part of its range: at a request of
+# l tokens it covers (l - 1) / ((L - 1) a) of it, with a = s l / L - (s - 1)
+slowest_share = {(f, s_): float(grid[f, s_]["dynamic_ratio"][-1]) for f in factors for s_ in s_values}
+print("slowest pair's share of its trained range, s = 2:", {f"{f}L": round(slowest_share[f, 2.0], 3) for f in factors})
+for (f, s_), share in slowest_share.items():
+    a = s_ * f - (s_ - 1)
+    assert np.isclose(share, (f * L - 1) / ((L - 1) * a), rtol=1e-12)
+    assert share <= 1.00024 and (s_ == 1.0 or share < 0.7)
+assert round(slowest_share[2, 2.0], 3) == 0.667
 
 # %% [markdown]
 # **When are all never-turned pairs inside?** The largest ratio among them is at the smallest
@@ -451,9 +461,11 @@ explorer.show()
 #   with l.
 # * The pairs that did turn met L discrete angles; new positions fall between them, within
 #   θ_i/2 (0.026 rad here). Resonance RoPE rounds wavelengths to integers so they repeat exactly.
-# * "Similar to short-sequence training" is true for the highest and the slowest pair, and false
-#   for the never-turned band, at short distances, for distances ≥ L, while decoding, and after
-#   history.
+# * "Similar to short-sequence training" is exactly true for the highest pair only. The slowest
+#   pair stays inside its trained range at every s (at s = 1 it spans all of it, up to a
+#   one-position offset; for s > 1 it is squeezed into part of it, 0.667 at s = 2 and 2L, so a
+#   given distance gets a smaller angle than in training). It is false for the never-turned band,
+#   at short distances, for distances ≥ L, while decoding, and after history.
 #
 # ## Exercises
 #
