@@ -8,10 +8,12 @@
 # [SOURCES.md](../SOURCES.md).
 #
 # **In this notebook** (a few seconds, nothing to learn yet about RoPE):
-# 1. check that the environment is the right one (Python, torch, widgets);
+# 1. check that the environment is the right one (Python, torch, widgets), and see where your
+#    work is saved;
 # 2. check that sliders render, and learn how to move them;
 # 3. see the course map: twelve notebooks, 00 to 11;
-# 4. see how exercises and their checkers work, and how to run a lesson's checks.
+# 4. see how exercises and their checkers work, how to see your progress, and what the course's
+#    own tests check.
 #
 # Run the cells from top to bottom (Shift+Enter, or *Run > Run All Cells*).
 
@@ -70,6 +72,37 @@ assert dot == 14.0
 assert int(ipywidgets.__version__.split(".")[0]) >= 8, "ipywidgets 8 is needed (README, troubleshooting)"
 assert importlib.util.find_spec("jupyterlab_widgets") is not None, "jupyterlab_widgets is missing"
 print("ipywidgets 8 and jupyterlab_widgets are installed")
+
+# %% [markdown]
+# ### Where your work lives
+#
+# `make lab` does not open the course's own notebooks. It copies them into a **workspace**
+# (`workspace/` at the top of the checkout unless you chose another with `WORKSPACE=...`; git
+# ignores it) and serves that: your lessons are in `workspace/lessons/`, the solutions in
+# `workspace/lessons/solutions/`. Whatever you type and save stays there. The course's
+# `lessons/` folder is never written to, so updating the course (`git pull`, then `make lab`)
+# cannot conflict with your answers or overwrite them:
+#
+# * `make lab` copies in lessons that are new and brings a copy you never changed up to date; a
+#   copy you changed is left as it is, and if the course has a newer version of it, `make lab`
+#   says so and prints the command that gets it (the next line);
+# * `make reset-lesson LESSON=03` moves your copy of lesson 03 to `workspace/backups/<date-time>/`
+#   and puts a fresh one in its place (nothing is ever deleted);
+# * `make progress` lists every exercise of your lessons with its status (section 4).
+#
+# The next cell tells you which copy this notebook is (its output depends on where it runs, so
+# the notebook tests do not compare it):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+manifest = Path.cwd().parent / ".course-manifest.json"   # tools/workspace.py records your copies there
+if manifest.is_file():
+    print("This is your copy, in the workspace", Path.cwd().parent, "- your saved answers stay here.")
+elif repo is not None and here == repo / "lessons":
+    print("This is the course's own copy in lessons/, which the course's tests check: answers typed here",
+          "are not kept apart from the course. Start with `make lab` to work in your workspace.")
+else:
+    print("This notebook runs outside a workspace made by `make lab`:", here)
 
 # %% [markdown]
 # ## 2. Sliders
@@ -156,8 +189,8 @@ assert round(DynamicBasePreview.compute(seq_len=8192, scaling_factor=2.0)["new_b
 #   transformers module, in vLLM and in DeepSeek's class; batching and padding; the traps in the
 #   real configs.
 #
-# The notebooks present in your copy of `lessons/` (the output depends on the checkout, so the
-# notebook tests do not compare it):
+# The notebooks present in this folder (the output depends on the checkout, so the notebook
+# tests do not compare it):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -176,8 +209,8 @@ assert "00_start_here.ipynb" in found, "run this notebook from the lessons/ fold
 assert all(f[:2] in COURSE_MAP and f == f"{f[:2]}_{COURSE_MAP[f[:2]]}.ipynb" for f in found), found
 
 # %% [markdown]
-# Solutions to the exercises live in `lessons/solutions/`, one notebook per lesson, to open
-# deliberately after trying.
+# Solutions to the exercises live in the [`solutions/`](solutions/) folder next to this notebook,
+# one notebook per lesson, to open deliberately after trying.
 #
 # ## 4. Exercises and checkers
 #
@@ -272,15 +305,23 @@ assert "Hint:" in results[1].message and "6.28" not in results[1].message   # th
 
 # %% [markdown]
 # An unattempted exercise never raises, so every lesson runs top to bottom before you have
-# touched anything. `make progress` runs your copies of the lessons headless and lists every
-# exercise with its status; `make reset-lesson LESSON=NN` backs up your copy of a lesson and
-# gives you a fresh one.
+# touched anything.
 #
-# ## 5. Running a lesson's checks
+# **Your progress.** Save your notebooks, then run `make progress` from the repository root: it
+# runs each of your workspace lessons headless on a fresh kernel, in a temporary copy (your files
+# are never written), and prints a table of every exercise with its status (correct; wrong, with
+# the checker's message; not attempted; or error, when a cell before the checker failed), then
+# one summary line. `make progress LESSON=03` runs one lesson. The statuses come from the
+# checkers themselves, not from printed text.
 #
-# Every notebook is tested: re-executed on a fresh kernel, with every output compared to the
-# saved one (`nbval`), so a wrong change to the package makes the lesson that states the number
-# fail. From the repository root, for one lesson:
+# ## 5. The course's own checks (not your answers)
+#
+# Every notebook of the course is tested: the pristine copy in `lessons/` is re-executed on a
+# fresh kernel, with every output compared to the saved one (`nbval`), so a wrong change to the
+# package makes the lesson that states the number fail. These tests check the course as shipped,
+# not your work: the course's saved notebooks show "not attempted yet" for every exercise, so the
+# same test run on your copy would report your correct answers as differences. For your answers, use
+# `make progress`. From the repository root, for one lesson of the course:
 #
 # ```bash
 # .venv/bin/python -m pytest --nbval --nbval-current-env \
