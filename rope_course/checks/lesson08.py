@@ -89,5 +89,9 @@ def check_fixed_rebuild(fn, quiet: bool = False):
                                 atol=2**-7 if dtype == torch.bfloat16 else 1e-3, dtype=dtype, hint=FIX_HINT,
                                 quiet=True)
         if not result.correct:
+            if "expected tensor of shape" in result.message:  # say what the leading 2 of the shapes shown is
+                message = result.message.replace(f"{case.label}: ", f"{case.label} (cos and sin shown stacked, "
+                                                  f"shape (2, seq_len, dim)): ", 1)
+                result = CheckResult(result.status, message, result.exercise, result.hint)
             return report(result, quiet)
     return report(CheckResult(CORRECT, f"fixed_rebuild: correct ({len(FIX_CASES)} cases)", "fixed_rebuild"), quiet)

@@ -96,3 +96,16 @@ def test_fixed_rebuild():
     assert r.status == WRONG and "(cos, sin)" in r.message and "returned a Tensor" in r.message
     r = check_fixed_rebuild(lambda *a: tuple(t.tolist() for t in fixed(*a)), quiet=True)  # lists, not tensors
     assert r.status == WRONG and "returned a tuple of (list, list)" in r.message
+
+
+def test_fixed_rebuild_says_what_the_stacked_shape_is():
+    def half_width(base, dim, seq_len, dtype):  # forgot the cat: (seq_len, dim/2) tables
+        inv = torch.tensor([base ** (-2 * i / dim) for i in range(dim // 2)], dtype=torch.float32)
+        angles = torch.arange(seq_len, dtype=torch.float32)[:, None] * inv[None, :]
+        return angles.cos().to(dtype), angles.sin().to(dtype)
+
+    r = check_fixed_rebuild(half_width, quiet=True)
+    assert r.status == WRONG and "cos and sin shown stacked, shape (2, seq_len, dim)" in r.message
+    assert "(2, 4096, 32), expected (2, 4096, 64)" in r.message
+    r = check_fixed_rebuild(lambda *a: fixed(*a)[0], quiet=True)  # a raise: no stacked shapes to explain
+    assert "stacked" not in r.message

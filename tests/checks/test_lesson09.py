@@ -84,3 +84,8 @@ def test_llama3_split():
                   (kept, divided)]:                                                        # two numbers
         r_ = check_llama3_split(wrong, quiet=True)
         assert r_.status == WRONG and "Hint" in r_.message
+    # a wrong count is named, not numbered from 0
+    one_short = check_llama3_split((kept, 64 - kept - divided, divided - 1), quiet=True)
+    assert "wrong: divided: wrong value" in one_short.message
+    one_over = check_llama3_split((kept + 1, 63 - kept - divided, divided), quiet=True)
+    assert "wrong: kept: wrong value" in one_over.message
