@@ -79,12 +79,17 @@ assert tuple(rope.cos_cached.shape) == (10, 64)
 # DeepSeek-V3's config has `max_position_embeddings = 163840`, a rotary width
 # `qk_rope_head_dim = 64` and 61 layers ([deepseek-v3-config](../SOURCES.md#deepseek-v3-config)),
 # and every attention layer builds its own rotary module
-# ([upstream-init-rope](../SOURCES.md#upstream-init-rope)). Each `__init__` builds cos and sin of
-# shape (163840, 64). We build one such module here (once, about 80 MiB) and measure its two
-# buffers:
+# ([upstream-init-rope](../SOURCES.md#upstream-init-rope)). The config selects the YaRN class
+# (lesson 09), whose `__init__` goes through the same parent constructor: it builds cos and sin of
+# shape (163840, 64) and sets `max_seq_len_cached = None`. We build one such module here from the
+# config (once, about 80 MiB) and measure its two buffers:
 
 # %%
-v3_rope = rc.RotaryEmbedding(dim=64, max_position_embeddings=163840)
+v3_config = rc.presets.DEEPSEEK_V3.to_config()  # the course's copy of the released config
+assert (v3_config["max_position_embeddings"], v3_config["qk_rope_head_dim"]) == (163840, 64)
+v3_rope = rc.rotary_from_config(v3_config)  # the class the config selects, as _init_rope does
+print("class:", type(v3_rope).__name__, "| cos_cached.shape:", tuple(v3_rope.cos_cached.shape))
+assert isinstance(v3_rope, rc.YarnRotaryEmbedding) and tuple(v3_rope.cos_cached.shape) == (163840, 64)
 per_layer = v3_rope.cos_cached.nbytes + v3_rope.sin_cached.nbytes
 MiB, GiB = 2**20, 2**30
 print(f"per layer (fp32): {per_layer / MiB:.1f} MiB")
