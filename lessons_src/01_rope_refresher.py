@@ -320,7 +320,8 @@ assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other 
 # * **Slow pairs never complete a turn** in training: pairs 23 to 31 (pair 23: 0.87 of a turn,
 #   pair 31: 0.087). Only their swept arc is familiar. A longer request carries them past its
 #   end: a hand **leaves its arc**, pointing where it never pointed in training, until, far
-#   enough out, it completes the turn and comes back in at angle 0 (pair 23 from position 4712;
+#   enough out, it completes the turn and comes back in at angle 0, for as long as its trained
+#   arc lasts (pair 23: inside again at positions 4712 to 8806, out at 8807 to 9423, and so on;
 #   lesson 06 asks what such a return is worth, since the distance is still new).
 #
 # In the picture each pair is a ring (the fastest innermost; the nine slow rings get more room),
@@ -346,10 +347,15 @@ print("turns in training: pair 0", round(turns[0].item(), 1), "| pair 22", round
 assert round(turns[0].item(), 1) == 651.7 and round(turns[22].item(), 2) == 1.16
 assert round(turns[23].item(), 2) == 0.87 and round(turns[31].item(), 3) == 0.087
 assert list(np.flatnonzero(turns.numpy() < 1)) == list(range(23, 32))
-# a hand that leaves its arc comes back in once it completes a turn: pair 23 from position 4712
-back_in_23 = math.ceil(2 * math.pi / rc.inv_freq_for_base(BASE, D).double()[23].item())
-print("pair 23 is back inside its trained arc from position", back_in_23)
-assert back_in_23 == 4712
+# a hand that leaves its arc comes back in once it completes a turn, and leaves again when the
+# arc's length is used up: pair 23 is inside at 0..4095 and 4712..8806, outside at 4096..4711, 8807..9423
+theta_23 = rc.inv_freq_for_base(BASE, D).double()[23].item()
+far_positions = np.arange(20000)
+inside_23 = np.mod(far_positions * theta_23, 2 * math.pi) <= (L - 1) * theta_23
+changes = far_positions[1:][np.diff(inside_23.astype(int)) != 0]
+print("pair 23 leaves / re-enters its trained arc at positions", changes[:5].tolist())
+assert changes[:5].tolist() == [4096, 4712, 8807, 9424, 13519]
+assert changes[1] == math.ceil(2 * math.pi / theta_23)        # back in after one full turn
 
 clock_lengths = ClockExplorer().controls["seq_len"].options
 for seq_len in (4096, 4097, 8192, 16384, 131072):
@@ -509,7 +515,7 @@ assert far["angles_dynamic"][0] == far["angles_plain"][0] == 131071.0  # pair 0 
 # ## Exercises
 #
 # Each checker answers "not attempted yet", "correct", or what is wrong with a hint. Solutions:
-# `lessons/solutions/01_rope_refresher.ipynb`.
+# [solutions/01_rope_refresher.ipynb](solutions/01_rope_refresher.ipynb), to open after trying.
 #
 # **Exercise 1 (derive).** In the cache of `RotaryEmbedding(64)` (base 10000), which angle does
 # column 40 of row 1000 hold? That is `emb[1000, 40]`, in radians, before cos and sin are taken

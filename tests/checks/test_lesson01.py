@@ -102,15 +102,16 @@ def test_half_fixed_port_accepts_the_prediction():
 
 
 @pytest.mark.parametrize("answer,why", [
-    ((False, False), "item 0"),   # thinks a wrong layout breaks the relative property
-    ((True, True), "item 1"),     # thinks a permutation of k does not matter
-    ((False, True), "item 0"),
-    ((1, 0), "item 0: expected True or False"),
+    ((False, False), "(a), does the score depend only on m - n: wrong value"),  # a wrong layout breaks it?
+    ((True, True), "(b), is it DeepSeek's score: wrong value"),  # thinks a permutation of k does not matter
+    ((False, True), "(a), does the score depend only on m - n"),
+    ((1, 0), "(a), does the score depend only on m - n: expected True or False"),
     ((True,), "expected 2 items"),
 ])
 def test_half_fixed_port_rejects_typical_mistakes(answer, why):
     result = check_half_fixed_port(answer, quiet=True)
     assert result.status == WRONG and why in result.message and "Hint:" in result.message
+    assert "item " not in result.message   # the exercise's own names, not the framework's 0-based index
 
 
 # --- exercise 4: interleave ------------------------------------------------------------------------
