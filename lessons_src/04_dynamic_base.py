@@ -378,7 +378,7 @@ for L in (2048, 4096):  # between 1 and L/(L-1) the slowest pair is not squeezed
 # %% [markdown]
 # That is the trade s > 1 makes. At s = 1 the faster never-turned pairs overshoot (YaRN's
 # "slightly extrapolated"); a larger s makes the bracket larger and pulls them back inside, at
-# the price of squeezing the slow end; and at a fixed s a longer call brings the overshoot back:
+# the price of squeezing the slow end; and at a fixed s a longer call can bring the overshoot back:
 
 # %%
 for s, l in ((1.0, 8192), (2.0, 8192), (2.0, 32768)):
@@ -387,6 +387,32 @@ for s, l in ((1.0, 8192), (2.0, 8192), (2.0, 32768)):
           f"fractions {r['fraction_min']:.3f} .. {r['fraction_max']:.3f}")
     assert (r["n_beyond"], round(r["fraction_min"], 3), round(r["fraction_max"], 3)) == {
         (1.0, 8192): (9, 1.0, 1.196), (2.0, 8192): (0, 0.667, 0.885), (2.0, 32768): (1, 0.533, 1.073)}[s, l]
+
+# %% [markdown]
+# A long enough call always brings it back, at any s: with a(l) ≈ s·l/L for large l,
+# f_i ≈ (l/L)^(1-2i/(D-2)) · s^(-2i/(D-2)) grows without bound for every pair but the slowest
+# (whose f tends to 1/s). On the sliders, up to 131072 tokens, that happens only for small s.
+# For every s from 1.5 (below it the fastest never-turned pair never gets inside), checked at
+# every whole length past L with the rule above for the fastest never-turned pair:
+
+# %%
+first_never_turned = {4096: 23, 2048: 21}
+comes_back = {}  # (L, s) -> the first length at which a never-turned pair is beyond again
+for L, i0 in first_never_turned.items():
+    l = np.arange(L + 1, 131073)
+    for s in np.arange(1.5, 16.01, 0.25):
+        beyond = (l - 1) / (L - 1) > (1 + s * (l / L - 1)) ** (2 * i0 / 62)
+        assert not beyond[0]  # every never-turned pair is inside one token past L
+        if beyond.any():
+            first = int(beyond.argmax())
+            assert beyond[first:].all()  # and once it is beyond, it stays beyond
+            comes_back[L, float(s)] = int(l[first])
+for L, s_last, s_none in ((4096, 3.25, 3.5), (2048, 7.25, 7.5)):
+    s_back = sorted(s for L_, s in comes_back if L_ == L)
+    print(f"L = {L}: back on the slider for s = 1.5 .. {s_last} (at s = {s_last} from l = "
+          f"{comes_back[L, s_last]}); for s >= {s_none} every never-turned pair stays inside up to 131072")
+    assert s_back == [float(s) for s in np.arange(1.5, s_last + 0.01, 0.25)]
+assert comes_back[4096, 3.25] == 112669 and comes_back[2048, 7.25] == 127248
 
 # %% [markdown]
 # So the angles differ from training either way: too far at small s, squeezed at large s, with a
