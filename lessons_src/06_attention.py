@@ -289,25 +289,30 @@ assert all(grid[f, s_]["n_beyond_dynamic"] == 0 for f in factors for s_ in (4.0,
 # getting newer angles (section 4).
 #
 # The slowest pair, i = D/2 - 1, is the exception: dynamic NTK divides its frequency by exactly
-# a, so at s = 1 it ends at its range edge, above it only by the one-position offset
-# (l - 1)L/((L - 1)l) (at most 1.00024 here; lesson 04 showed that any s > L/(L-1) squeezes it
-# inside, and the cell below how far: into two thirds of its range at s = 2 and 2L). It is the
-# pairs between i* = 23 and the slowest that carry the effect.
+# a, so distance d gets the angle distance d/a had in training and the window reaches
+# (l - 1)/((L - 1)a) of the trained range. At s = 1 (a = l/L) that is its range edge, above it
+# only by the one-position offset (l - 1)L/((L - 1)l) (at most 1.00024 here, so it is among the
+# nine counted beyond, by a hair). Lesson 04 showed that any s > L/(L-1) (every slider value
+# above 1) squeezes it inside; the cell below shows how far: into two thirds of its range at
+# s = 2 and 2L, less the longer the window, never below 1/s. It is the pairs between i* = 23 and
+# the slowest that carry the effect.
 
 # %%
 for f in factors:
     l_ = f * L
     assert np.isclose(grid[f, 1.0]["dynamic_ratio"][-1], (l_ - 1) * L / ((L - 1) * l_), rtol=1e-12, atol=0)
 assert grid[32, 1.0]["dynamic_ratio"][-1] < 1.00024
-# for s > 1 the slowest pair stays inside but is squeezed into part of its range: at a request of
-# l tokens it covers (l - 1) / ((L - 1) a) of it, with a = s l / L - (s - 1)
+# for s > L/(L-1) the slowest pair is squeezed inside: a request of l tokens covers
+# (l - 1)/((L - 1) a) of its range, a = s l/L - (s - 1); less the longer the window, never below 1/s
 slowest_share = {(f, s_): float(grid[f, s_]["dynamic_ratio"][-1]) for f in factors for s_ in s_values}
 print("slowest pair's share of its trained range, s = 2:", {f"{f}L": round(slowest_share[f, 2.0], 3) for f in factors})
 for (f, s_), share in slowest_share.items():
     a = s_ * f - (s_ - 1)
     assert np.isclose(share, (f * L - 1) / ((L - 1) * a), rtol=1e-12)
-    assert share <= 1.00024 and (s_ == 1.0 or share < 0.7)
-assert round(slowest_share[2, 2.0], 3) == 0.667
+    assert share > 1 / s_ and (share > 1) == (s_ == 1.0) and share < 1.00024
+for s_ in s_values[1:]:
+    assert all(slowest_share[f, s_] > slowest_share[g_, s_] for f, g_ in zip(factors, factors[1:]))
+assert [round(slowest_share[f, 2.0], 3) for f in factors] == [0.667, 0.572, 0.533, 0.508]
 
 # %% [markdown]
 # **When are all never-turned pairs inside?** The largest ratio among them is at the smallest
@@ -342,10 +347,11 @@ assert [round(s_mins[f], 3) for f in factors] == [1.546, 1.827, 2.213, 3.415]
 # A pair that turned in training did not meet "every angle". It met L of them, p·θ_i mod 2π for
 # p = 0 … L-1, at most θ_i apart around the circle. A new position's angle is almost never one of
 # them: it falls between two, up to θ_i/2 from the nearest. That is a law (the trained angles
-# leave no gap wider than θ_i), and `distance_to_trained_angles` measures it exactly: per pair,
-# the largest distance (radians, on the circle) from an angle at positions 0 … l-1 to the nearest
-# trained one. The same measure, in the same unit, says how new the never-turned pairs' angles
-# are, modulo 2π.
+# leave no gap wider than θ_i); the sharp bound is half the widest gap between a pair's trained
+# angles, which the cell computes too. `distance_to_trained_angles` measures the distance
+# exactly: per pair, the largest distance (radians, on the circle) from an angle at positions
+# 0 … l-1 to the nearest trained one. The same measure, in the same unit, says how new the
+# never-turned pairs' angles are, modulo 2π.
 
 # %%
 turned = r["cycled"]   # pairs 0..22
@@ -364,6 +370,16 @@ assert [round(distances[f][turned].max(), 3) for f in (2, 8, 32)] == [0.026, 0.0
 assert [round(distances[f][~turned].max(), 2) for f in (2, 8, 32)] == [0.69, 1.52, 1.73]
 assert [round(distances[f][i_star], 3) for f in (2, 8, 32)] == [0.411, 0.411, 0.411]
 assert all(1e-4 < distances[f][-1] < 1.4e-4 for f in (8, 32)) and distances[2][-1] < 1e-4
+# the farthest any angle can be from a turned pair's trained ones: half the widest gap between them
+half_gap = np.empty(len(theta))
+for i, theta_i in enumerate(theta):
+    met = np.sort(np.mod(np.arange(L) * theta_i, 2 * math.pi))
+    half_gap[i] = np.diff(np.append(met, met[0] + 2 * math.pi)).max() / 2
+print(f"half the widest gap, pairs that turned: at most {half_gap[turned].max():.4f} rad "
+      f"(pair {half_gap[turned].argmax()}; θ_0/2 = {theta[0] / 2:.1f})")
+assert round(half_gap[turned].max(), 3) == 0.026 and half_gap[turned].argmax() == 6
+assert np.all(half_gap[turned] <= theta[turned] / 2 + 1e-12)
+assert all(np.all(distances[f][turned] <= half_gap[turned] + 1e-12) for f in distances)
 
 # %% [markdown]
 # Like with like, in radians from the nearest angle met in training:
@@ -375,8 +391,10 @@ assert all(1e-4 < distances[f][-1] < 1.4e-4 for f in (8, 32)) and distances[2][-
 #   a longer window takes it no farther, however large its ratio grows. The ratio measures how
 #   far a pair goes past the largest angle it met; this distance measures how new its angles are
 #   (exercise 3 asks how far a never-turned pair can get at most);
-# * the pairs that turned stay within **0.026 rad** of a trained angle at every length: new
-#   positions interpolate between angles the model met;
+# * the pairs that turned stay within **0.026 rad** of a trained angle: new positions
+#   interpolate between angles the model met. That is half the widest gap between pair 6's
+#   trained angles (the widest of pairs 0-22), so it holds at every length, every s and for any
+#   method, not only in this table; the law θ_i/2 is far looser (0.5 rad for pair 0);
 # * the slowest pair's one-position overshoot is about 1e-4 rad (0.7e-4 at 2L, 1.3e-4 at 32L).
 #
 # Those 0.026 rad are what **Resonance RoPE**
@@ -441,8 +459,10 @@ explorer.show()
 # * *It holds for a short prompt.* Only on a fresh module: a short call after a long one reuses
 #   the long table (lesson 05, [HF #25306](../SOURCES.md#hf-25306)).
 #
-# What is exactly true: the highest frequency is unchanged, and the slowest pair is interpolated
-# by a, as the boundary condition of lesson 04 demands (up to a one-position offset). Whether the
+# What is exactly true: the highest frequency is unchanged, and the slowest pair's frequency is
+# divided by exactly a, the boundary condition of lesson 04 (distance d gets the angle distance
+# d/a had in training). At s = 1 that maps the window onto the slowest pair's trained range up to
+# a one-position offset; for s > L/(L-1) onto part of it (section 3). Whether the
 # model *behaves* as at short length is an empirical question (lesson 10); published evidence
 # without fine-tuning is Qwen-7B's perplexity with its own dynamic NTK implementation
 # ([qwen-readme](../SOURCES.md#qwen-readme)).
@@ -454,18 +474,22 @@ explorer.show()
 # * A pair can leave its trained range only if it made less than one turn in training; for
 #   D = 64, b = 10⁴, L = 4096 those are pairs 23-31.
 # * No scaling pushes all of them out by (l-1)/(L-1). Dynamic NTK divides pair i's ratio by
-#   a^(2i/(D-2)), which is not enough for pairs 23-30: the worst ratio is ×1.196 at 2L and ×2.45
-#   at 32L with s = 1. On the circle, where cos and sin repeat, their new angles are up to 0.69
-#   (2L) to 1.73 rad (32L) from one met in training; a pair whose angles wrap past 2π (pair 23
-#   by 2L) gets no farther. All stay inside only for s ≥ s_min(l), a factor that grows
-#   with l.
-# * The pairs that did turn met L discrete angles; new positions fall between them, within
-#   θ_i/2 (0.026 rad here). Resonance RoPE rounds wavelengths to integers so they repeat exactly.
-# * "Similar to short-sequence training" is exactly true for the highest pair only. The slowest
-#   pair stays inside its trained range at every s (at s = 1 it spans all of it, up to a
-#   one-position offset; for s > 1 it is squeezed into part of it, 0.667 at s = 2 and 2L, so a
-#   given distance gets a smaller angle than in training). It is false for the never-turned band,
-#   at short distances, for distances ≥ L, while decoding, and after history.
+#   a^(2i/(D-2)), which at s = 1 is not enough for any of them (pairs 23-30 clearly, the slowest
+#   by a hair, at most ×1.00024): the worst ratio is ×1.196 at 2L and ×2.45 at 32L. On the
+#   circle, where cos and sin repeat, their new angles are up to 0.69 (2L) to 1.73 rad (32L)
+#   from one met in training; a pair whose angles wrap past 2π (pair 23 by 2L) gets no farther.
+#   All stay inside only for s ≥ s_min(l), a factor that grows with l.
+# * The pairs that did turn met L discrete angles; new positions fall between them, within half
+#   the widest gap (at most θ_i/2; 0.026 rad here, pair 6's, at any length and s). Resonance RoPE
+#   rounds wavelengths to integers so they repeat exactly.
+# * "Similar to short-sequence training" is exactly true for the highest pair only, at distances
+#   below L (its frequency never changes). The slowest pair is interpolated: its frequency is
+#   divided by exactly a, so distance d gets the angle distance d/a had in training. At s = 1 the
+#   window then spans its trained range, up to a one-position offset (at most ×1.00024); for
+#   s > L/(L-1), every slider value above 1, it stays inside, in (l-1)/((L-1)a) of the range
+#   (0.667 at s = 2 and 2L, falling toward 1/s with l), like a window shorter than the trained
+#   one. It is false for the never-turned band, at short distances, for distances ≥ L, while
+#   decoding, and after history.
 #
 # ## Exercises
 #
