@@ -528,7 +528,31 @@ assert round(seed_call["fraction_max"], 3) == 0.939 and round(slowest_32L, 5) ==
 # above 1) the slowest is squeezed.
 # So **the angles differ from training at every s and every l > L, in one direction or the
 # other**: too far at small s, too compressed at large s, and at a fixed s the mix depends on l.
-# That is C10's verdict: the rule does not make long calls sweep the angles of training.
+# By how much depends on l. One token past L the difference is a hair at every s of the slider
+# (the worst never-turned pair is off by a factor of at most 1.0073, at s = 16), as it is for
+# plain RoPE; at l = 2L no s of the slider keeps the worst pair within 1.15x of its range, and
+# s = 16 is off by 8.5x (L = 2048):
+
+# %%
+s_slider = [float(s) for s in np.arange(1.0, 16.01, 0.25)]
+
+
+def worst_factor_off(l, s, L):
+    r = angle_report("dynamic NTK", l, s, max_position_embeddings=L)
+    return math.exp(np.abs(np.log(r["fraction"][r["never_turned"]])).max())
+
+
+just_past = [worst_factor_off(2048 + 1, s, 2048) for s in s_slider]
+at_2L = [worst_factor_off(2 * 2048, s, 2048) for s in s_slider]
+print(f"l = L + 1: worst factor off {min(just_past):.4f} .. {max(just_past):.4f} over s = 1 .. 16")
+print(f"l = 2L   : worst factor off {min(at_2L):.3f} (s = {s_slider[int(np.argmin(at_2L))]}) .. "
+      f"{max(at_2L):.2f} (s = 16)")
+assert round(max(just_past), 4) == 1.0073 and max(just_past) == just_past[-1]
+assert round(min(at_2L), 2) == 1.15 and round(at_2L[-1], 1) == 8.5
+
+# %% [markdown]
+# That is C10's verdict: a call long enough to need the rule does not sweep the angles of
+# training under it (and just past L there was nothing to fix, with the rule or without).
 #
 # C19 compares with the standard class: "dynamic cos closer to trained short-seq patterns". Plain
 # RoPE takes every never-turned pair to P = (l-1)/(L-1) of its range. Measure "closer" by the

@@ -60,8 +60,10 @@ def _reference_base(calls, dim, max_position_embeddings, scaling_factor):
 
 def check_base_after(solution, quiet: bool = False):
     """`solution(calls, dim, L, s) -> float`: the base a fresh DeepSeek module (base 10000) uses after `calls`."""
+    # rtol 1e-6: a float32 answer (a 0-d tensor, rounding error about 6e-8) passes, while the nearest
+    # wrong answer among the cases, the base of a length one token off, is at least 1.6e-4 away
     return check_exercise(
-        "base_after", solution, _reference_base, HISTORY_CASES, rtol=1e-9,
+        "base_after", solution, _reference_base, HISTORY_CASES, rtol=1e-6,
         hint="which calls rebuild, and which of those set the base? After the last rebuild past L, nothing "
              "changes the base again. Which call is that, whatever the order?",
         quiet=quiet,

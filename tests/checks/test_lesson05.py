@@ -47,6 +47,19 @@ def test_base_after_accepts_closed_form_and_replay():
     assert check_base_after(replay, quiet=True).correct
 
 
+def test_base_after_accepts_float32_and_numpy_scalars():
+    import numpy as np
+    import torch
+
+    assert check_base_after(lambda c, d, L, s: torch.tensor(closed_form(c, d, L, s)), quiet=True).correct
+    assert check_base_after(lambda c, d, L, s: np.float32(closed_form(c, d, L, s)), quiet=True).correct
+
+
+def test_base_after_rejects_a_length_one_token_off():
+    r = check_base_after(lambda c, d, L, s: ntk_base(max(c) - 1, d, L, s), quiet=True)
+    assert r.status == WRONG and "Hint" in r.message
+
+
 def test_base_after_not_attempted():
     assert check_base_after(stub, quiet=True).status == NOT_ATTEMPTED
 
