@@ -27,6 +27,7 @@ from .._validate import upstream_errors
 from ..rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
 from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, report
+from .lesson03 import named_items
 
 __all__ = [
     "shares_storage",
@@ -151,14 +152,16 @@ def failing_expression_reference() -> tuple[str, ...]:
 
 
 def check_failing_expression(answer, quiet: bool = False) -> CheckResult:
-    return check_answer(
+    result = check_answer(
         "failing_expression", answer, failing_expression_reference(),
         hint=("follow the call: the forward's first line compares seq_len with max_seq_len_cached unless that is "
               "None; when it is None, the builder runs and the first expression that uses seq_len fails. What is "
               "max_seq_len_cached in each situation, which builder does each class have, and does a call that "
               "failed leave anything behind?"),
-        quiet=quiet,
+        quiet=True,
     )
+    labels = tuple(f"situation {number}" for number in range(1, len(FAILURE_SITUATIONS) + 1))
+    return report(named_items(result, labels), quiet)
 
 
 # --- exercise 2: bytes of the returned tensors -------------------------------------------------
@@ -176,14 +179,19 @@ def returned_bytes_reference() -> tuple[int, int, int]:
     return (_new_bytes(module, x16, 4096), _new_bytes(module, x32, 4096), _new_bytes(module, x16, 10000))
 
 
+RETURNED_BYTES_CALLS = ("call 1 (bfloat16, seq_len=4096)", "call 2 (float32, seq_len=4096)",
+                        "call 3 (bfloat16, seq_len=10000)")
+
+
 def check_returned_bytes(answer, quiet: bool = False) -> CheckResult:
-    return check_answer(
+    result = check_answer(
         "returned_bytes", answer, returned_bytes_reference(),
         hint=("a view holds no data of its own; .to(dtype) makes a copy only when the dtype differs from the "
               "dtype of the cache, and a rebuild builds the cache in the dtype of the x that asked for it. "
               "A copy of one table has seq_len x dim elements of the new dtype, and there are two tables."),
-        quiet=quiet,
+        quiet=True,
     )
+    return report(named_items(result, RETURNED_BYTES_CALLS), quiet)
 
 
 # --- exercise 3: the "infer seq_len from x" fix -------------------------------------------------
@@ -203,12 +211,13 @@ def inferred_rows_reference() -> tuple[int, int]:
 
 
 def check_inferred_rows(answer, quiet: bool = False) -> CheckResult:
-    return check_answer(
+    result = check_answer(
         "inferred_rows", answer, inferred_rows_reference(),
-        hint=("which axis of value_states is -2, and how long is it at a decode step? apply_rotary_pos_emb picks "
-              "row position_ids of the table, so the table needs one row more than the largest position."),
-        quiet=quiet,
+        hint=("the fix passes x.shape[-2] as seq_len: which axis of value_states is that at a decode step? "
+              "apply_rotary_pos_emb indexes the table with position_ids: which row indices must the table have?"),
+        quiet=True,
     )
+    return report(named_items(result, ("(rows returned)", "(rows needed)")), quiet)
 
 
 # --- exercise 4: slice and cast ------------------------------------------------------------------

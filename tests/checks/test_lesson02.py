@@ -86,16 +86,17 @@ def test_failing_expression_accepts_the_answer(answer):
 
 
 @pytest.mark.parametrize("answer,why", [
-    (("A", "A", "C", "B"), "item 3"),   # thinks the failed call left a cached length behind
-    (("A", "A", "B", "C"), "item 2"),   # "after an earlier call": misses that the repair set None
-    (("A", "A", "A", "C"), "item 2"),   # thinks a module past L has a builder that starts with arange
-    (("C", "A", "C", "C"), "item 0"),   # thinks every scaled class compares with L
+    (("A", "A", "C", "B"), "situation 4: wrong value"),   # thinks the failed call left a cached length behind
+    (("A", "A", "B", "C"), "situation 3: wrong value"),   # "after an earlier call": misses that the repair set None
+    (("A", "A", "A", "C"), "situation 3: wrong value"),   # thinks a module past L has a builder starting with arange
+    (("C", "A", "C", "C"), "situation 1: wrong value"),   # thinks every scaled class compares with L
     (("A", "A", "B"), "expected 4 items"),
     ("AABC", "expected a tuple"),
 ])
 def test_failing_expression_rejects_typical_mistakes(answer, why):
     result = check_failing_expression(answer, quiet=True)
     assert result.status == WRONG and why in result.message and "Hint:" in result.message
+    assert "item " not in result.message   # situations are numbered 1 to 4, as in the lesson
 
 
 # --- exercise 2 -------------------------------------------------------------------------------
@@ -105,16 +106,17 @@ def test_returned_bytes_accepts_the_derivation():
     assert check_returned_bytes([np.int64(one_copy), torch.tensor(0), 0.0], quiet=True).correct
 
 
-@pytest.mark.parametrize("answer", [
-    (1048576, 0, 2 * 10000 * 64 * 2),   # thinks a bfloat16 x always gets a copy
-    (524288, 0, 0),                      # one table only
-    (2 * 4096 * 64 * 4, 0, 0),           # the cache's float32 size instead of the copy's bfloat16
-    (1048576, 2 * 4096 * 64 * 4, 0),     # thinks the slice copies too
-    (1048576.5, 0, 0),
+@pytest.mark.parametrize("answer,call", [
+    ((1048576, 0, 2 * 10000 * 64 * 2), "call 3 (bfloat16, seq_len=10000)"),   # thinks a bfloat16 x always copies
+    ((524288, 0, 0), "call 1 (bfloat16, seq_len=4096)"),                      # one table only
+    ((2 * 4096 * 64 * 4, 0, 0), "call 1"),           # the cache's float32 size instead of the copy's bfloat16
+    ((1048576, 2 * 4096 * 64 * 4, 0), "call 2 (float32, seq_len=4096)"),     # thinks the slice copies too
+    ((1048576.5, 0, 0), "call 1"),
 ])
-def test_returned_bytes_rejects_typical_mistakes(answer):
+def test_returned_bytes_rejects_typical_mistakes(answer, call):
     result = check_returned_bytes(answer, quiet=True)
     assert result.status == WRONG and "Hint:" in result.message
+    assert f"{call}" in result.message and "item " not in result.message
 
 
 # --- exercise 3 -------------------------------------------------------------------------------
@@ -131,10 +133,12 @@ def test_inferred_rows_accepts_the_prediction():
     assert check_inferred_rows([np.int32(1), 101.0], quiet=True).correct
 
 
-@pytest.mark.parametrize("answer", [(101, 101), (1, 100), (128, 101), (100, 101)])
-def test_inferred_rows_rejects_typical_mistakes(answer):
+@pytest.mark.parametrize("answer,which", [((101, 101), "(rows returned)"), ((1, 100), "(rows needed)"),
+                                          ((128, 101), "(rows returned)"), ((100, 101), "(rows returned)")])
+def test_inferred_rows_rejects_typical_mistakes(answer, which):
     result = check_inferred_rows(answer, quiet=True)
     assert result.status == WRONG and "Hint:" in result.message
+    assert f"{which}: wrong value" in result.message
 
 
 def test_answer_checkers_never_show_the_expected_value():
