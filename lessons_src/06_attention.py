@@ -148,6 +148,8 @@ print(f"lowest S(d) under dynamic NTK, d < 4L:          {min_dyn:+.4f}")
 print(f"largest |dynamic - standard| for d <= 32:       {short_gap:.4f}")
 assert round(min_trained, 3) == -0.244 and round(min_plain, 3) == -0.388 and round(min_dyn, 3) == -0.340
 assert round(short_gap, 3) == 0.093
+freq_change = (dyn.inv_freq.double() / rotary.inv_freq.double()).numpy()
+assert freq_change[0] == 1.0 and (freq_change[1:] < 1).all() and round(freq_change[1], 2) == 0.96
 
 with style.context():
     fig, (ax_std, ax_dyn) = plt.subplots(1, 2, figsize=style.figsize(3.8), sharey=True)
@@ -428,12 +430,22 @@ assert round(move.max(), 3) == 0.047
 # shaded band holds the pairs that never completed a turn in training; a blue dot above the
 # dashed line inside the band is a pair beyond its trained range, and the readout counts them.
 # The y axis is linear from 0 and follows the data. Try `scaling_factor` 1 against 2 at
-# `seq_len` 8192, then watch the band climb with `seq_len` at any fixed s.
+# `seq_len` 8192. Then hold s and move `seq_len` past L: at s = 1 every dot in the band climbs;
+# at s = 4 the band first sinks (pair 23 lowest, 0.588, at 11585) and then its fast end climbs
+# again (0.890 at 131072), while the slowest pair keeps sinking (its share falls with l, section 3).
 
 # %%
 from rope_course.explorers.attention import AttentionRangeExplorer
 
 explorer = AttentionRangeExplorer()
+band = ~grid[2, 1.0]["cycled"]
+long_lengths = [n for n in explorer.controls["seq_len"].options if n > L]
+sweep = {s_: np.array([AttentionRangeExplorer.compute(n, s_)["dynamic_ratio"][band] for n in long_lengths])
+         for s_ in (1.0, 4.0)}
+assert (np.diff(sweep[1.0], axis=0) > 0).all()                      # s = 1: every band pair climbs
+worst4 = sweep[4.0][:, 0]                                            # pair 23, the worst at every length
+assert long_lengths[worst4.argmin()] == 11585 and round(worst4.min(), 3) == 0.588
+assert round(worst4[-1], 3) == 0.890 and (np.diff(sweep[4.0][:, -1]) < 0).all()
 explorer.show()
 
 # %% [markdown]
