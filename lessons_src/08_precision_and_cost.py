@@ -30,6 +30,7 @@
 
 # %%
 import inspect
+import pathlib
 import resource
 import time
 
@@ -299,7 +300,9 @@ assert width >= 8 and torch.equal(torch_positions[:2048], nearest[:2048])  # so 
 # always included) the picture shows, per pair on a log scale, the largest angle error of a
 # float32 module (blue, solid) and of a module cast to bf16 (orange, dashed: bf16 positions from
 # torch's `arange`, bf16 inv_freq, bf16 product), against the exact float64 angle; the gray dotted
-# line is the float32 bound (seq_len − 1)·inv_freq[i]·2⁻²² from above. Pair 0's float32 error is
+# line is the float32 bound (seq_len − 1)·inv_freq[i]·2⁻²² from above, and the sky-blue dash-dot
+# line is bf16's rounding of cos and sin, 2⁻⁹, which float32's error first exceeds at p = 43697
+# (section 1; the readout gives the ratio on the sampled positions). Pair 0's float32 error is
 # exactly 0 (drawn at the bottom). The readout also counts the distinct bf16 positions below
 # `seq_len`. Try 257 → 258 (position 257 is the first to round), 2048, and 131072, where the cast
 # module's fast pairs are off by hundreds of radians.
@@ -470,7 +473,10 @@ del big_simple
 #   spreads each table in place into rows [c, c] (`spread_second_half`, which copies in chunks
 #   that halve so that no row is overwritten before it is read). It also asks Linux to back the
 #   outputs with 2 MiB pages (`madvise`, loaded through ctypes on first use, never at import),
-#   which cuts the number of faults where transparent huge pages are in "madvise" mode. Tables
+#   which cuts the number of faults where the kernel honours that advice: where transparent huge
+#   pages (`/sys/kernel/mm/transparent_hugepage/enabled`) are set to `madvise`, only advised
+#   memory gets them, and with `never` the advice does nothing. The timing cell below prints the
+#   setting (and `defrag`'s, which decides how hard the kernel works to find a 2 MiB block). Tables
 #   under 8 MiB, or with an output dtype other than inv_freq's, go to the simple builder.
 #
 # It is opt-in because it is harder to read, and the modules are what learners read. Its bits are
@@ -516,6 +522,9 @@ del big_up, fast, up
 # output is not compared under test, and nothing here is asserted.
 builders = {"upstream": rc.cos_sin_tables_upstream, "simple": rc.cos_sin_tables,
             "fast (perf)": perf.fast_cos_sin_tables}
+for setting in ("enabled", "defrag"):  # the bracketed word is the one in force
+    thp_file = pathlib.Path("/sys/kernel/mm/transparent_hugepage") / setting
+    print(f"transparent huge pages, {setting}: {thp_file.read_text().strip() if thp_file.exists() else 'n/a'}")
 
 
 def minor_faults(build, *args):

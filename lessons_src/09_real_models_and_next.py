@@ -563,7 +563,7 @@ assert 131072 // 4096 == k2_rs["factor"] and k2["max_position_embeddings"] == 13
 # | [4.3.3](../SOURCES.md#seed-4-3-3): "frequencies for better extrapolation in Kimi-K2" | wrong: YaRN | §1, §2 |
 # | [4.3.1](../SOURCES.md#seed-4-3-1): dynamic NTK gives Kimi-K2 ultra-long contexts | wrong: YaRN, to 128K | §2, §8 |
 # | 4.3.3: long sequences get "NTK-preserving angles" | wrong here: one YaRN blend at every length | §5, §6 |
-# | the dynamic class would scale K2 past its 4096 pre-training | wrong: it keys off 131072 (V3: 163840) | §4 |
+# | (assumed, not said) the dynamic class would scale K2 past its 4096 pre-training | wrong: keys off 131072 | §4 |
 #
 # ## 11. What comes next: a map
 #
