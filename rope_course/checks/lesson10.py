@@ -1,8 +1,8 @@
 """Checkers for lesson 10 (does it extrapolate?).
 
 Expected values are computed here from the package (never printed by the lesson):
-`s_min` from `rope_course.toy.methods`, the correction range from `rope_course.yarn`, the
-cluster-bootstrap interval from `rope_course.toy.stats`.
+`s_min` from `rope_course.attention` (lesson 06's bound, which the toy's `ntk_smin` uses), the
+correction range from `rope_course.yarn`, the cluster-bootstrap interval from `rope_course.toy.stats`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Evaluation sets (fixed seeds, the same for every model and method, so comparison
 
 * ``recall`` (standard, P = T/8 pairs): at least 16 sequences and 1,024 answers per length;
 * ``recall_control`` (P = 16 pairs at every length): 32 sequences (512 answers) per length;
-* ``language``: at least 32 sequences and about 16,384 scored tokens per length (16,128 at T = 384).
+* ``language``: at least 32 sequences and at least 16,128 scored tokens per length (16,384 at
+  T = 128, 256, 512; 16,128 at 384; 32 sequences, so 24,576 and 32,768, at 768 and 1024).
 
 For every sequence the grid keeps totals per *group* of scored positions (all of them, distance
 bins, token kinds, position bins), so the lesson can resample whole sequences for its intervals

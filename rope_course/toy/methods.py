@@ -13,8 +13,8 @@ section 3.3 dynamic scaling; a is the dynamic class's bracket, `rope_course.ntk_
 * ``yarn_*``: `rope_course.yarn.YarnRotaryEmbedding` with original length L and the toy's betas
   (`TOY_BETAS`), its temperature applied as DeepSeek's attention does it (mscale =
   mscale_all_dim = 1: cos/sin unscaled, softmax scale times (1 + 0.1 ln s)^2);
-* ``yarn_v3beta_*``: the same with DeepSeek-V3's literal betas 32/1 (the pitfall: on the toy
-  they keep only pair 0);
+* ``yarn_v3beta_*``: the same with DeepSeek-V3's literal betas 32/1 (on the toy they keep only
+  pair 0; lesson 10 measures what that does to each task);
 * ``ntk_smin``: dynamic NTK with the class factor s_min(T) (`rope_course.attention.s_min`, lesson
   06's prediction);
 * ``deepseek_class``: the course's faithful, stateful `DynamicNTKScalingRotaryEmbedding`
