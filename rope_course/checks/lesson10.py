@@ -12,7 +12,7 @@ import numpy as np
 from ..attention import s_min
 from ..toy import stats
 from ..yarn import yarn_find_correction_range
-from ._core import Case, check_answer, check_exercise
+from ._core import WRONG, Case, CheckResult, check_answer, check_exercise, report
 
 __all__ = ["check_s_min_at_3L", "check_yarn_range_beta2", "check_cluster_interval", "TOY"]
 
@@ -30,12 +30,18 @@ def check_s_min_at_3L(answer, quiet=False):
 
 
 def check_yarn_range_beta2(answer, quiet=False):
-    """Exercise 2: YaRN's correction range (low, high) on the toy with beta_fast = 2, beta_slow = 1."""
+    """Exercise 2: YaRN's correction range (low, high) on the toy with beta_fast = 2, beta_slow = 1.
+
+    The order matters, so a set (which has none: {11, 8} iterates as 8, 11) is refused here rather
+    than compared item by item."""
+    name = "yarn_range_beta2"
+    hint = ("a tuple of two ints; the correction dim for r rotations is D·ln(L/(2πr))/(2 ln b), floored at "
+            "r = beta_fast and ceiled at r = beta_slow, then clamped to [0, D-1]")
+    if isinstance(answer, (set, frozenset)):
+        message = f"{name}: wrong: expected a tuple (low, high) in that order, got a set, which has no order"
+        return report(CheckResult(WRONG, f"{message}\n  Hint: {hint}", name, hint), quiet)
     expected = tuple(yarn_find_correction_range(2, 1, TOY["D"], TOY["base"], TOY["L"]))
-    return check_answer(
-        "yarn_range_beta2", tuple(answer) if isinstance(answer, list) else answer, expected,
-        hint="a tuple of two ints; the correction dim for r rotations is D·ln(L/(2πr))/(2 ln b), floored at "
-             "r = beta_fast and ceiled at r = beta_slow, then clamped to [0, D-1]", quiet=quiet)
+    return check_answer(name, tuple(answer) if isinstance(answer, list) else answer, expected, hint=hint, quiet=quiet)
 
 
 def _interval(correct, n, n_boot=2000, seed=0):

@@ -70,9 +70,10 @@ def test_yarn_range_checker():
     assert check_yarn_range_beta2([8, 11], quiet=True).status == CORRECT
     assert check_yarn_range_beta2((np.int64(8), np.int64(11)), quiet=True).status == CORRECT
     # wrong: the toy's (4, 1) range; V3's literal (32, 1) range; unrounded dims; swapped
-    for wrong in (yarn_range_by_hand(4, 1), yarn_range_by_hand(32, 1), (8.06, 10.47), (11, 8), 8):
+    for wrong in (yarn_range_by_hand(4, 1), yarn_range_by_hand(32, 1), (8.06, 10.47), (11, 8), 8, {8, 11}, {11, 8}):
         result = check_yarn_range_beta2(wrong, quiet=True)
         assert result.status == WRONG and "Hint" in result.message, wrong
+    assert "a set" in check_yarn_range_beta2({11, 8}, quiet=True).message          # says why, not just 'wrong'
 
 
 def interval_fixed(correct, n, n_boot=2000, seed=0):
