@@ -267,7 +267,7 @@ assert round(tiny_diff, 2) == 0.12
 #    loaded with `trust_remote_code=True`, that file's classes run, and everything in lessons 02-05
 #    applies, not HF's rule.
 # 5. **The reset fires only for l < L, strictly**, and only while the cached length exceeds L;
-#    inside [L, longest length seen] the module is still history-dependent.
+#    from L up to (not including) the longest length seen, the module is still history-dependent.
 #
 # Points 1 and 3 on the model of the rule: a 3-token call at positions 2997-2999 grows the base
 # to b'(3000); a decode step computes cos and sin for its one position, where DeepSeek's module
@@ -301,17 +301,18 @@ assert torch.equal(cos_hf, cos_a)
 # %% [markdown]
 # What is left: between L and the longest length seen, HF is still history-dependent. With
 # L = 2048, s = 2: after a 3000-token call, a 2500-token call is not growth (2500 < 3000) and not
-# a reset (2500 ≥ 2048), so it keeps the 3000 base instead of its own. And a call of exactly L
-# is not reset either (the test is strict).
+# a reset (2500 ≥ 2048), so it keeps the 3000 base instead of its own. A call of exactly L is not
+# reset either (the test is strict). In [L, 3000) every call gets the 3000 base; the 3000 call
+# itself gets its own (it is the one in force), and a longer one grows to its own.
 
 # %%
-for later in [1000, 2047, 2048, 2500, 3500]:
+for later in [1000, 2047, 2048, 2500, 3000, 3500]:
     t = later_call_tables(3000, later, 2.0)
     print(f"3000 then {later}: fresh base {t['fresh_base']:8.1f} | DeepSeek {t['deepseek_base']:8.1f} | "
           f"HF {t['hf_base']:8.1f} ({t['hf_rule']})")
     if later < 2048:
         assert t["hf_base"] == t["fresh_base"] == 10000 and t["deepseek_base"] == new_base
-    elif later <= 3000:
+    elif later < 3000:
         assert t["hf_base"] == t["deepseek_base"] == new_base != t["fresh_base"]
     else:
         assert t["hf_base"] == t["deepseek_base"] == t["fresh_base"]
@@ -628,7 +629,8 @@ shown.update(C11="7.6", C12="7.6", C13="7.6", C20="7.6")
 # %% [markdown]
 # C13 is wrong on both counts: the recompute is not "for long seq", it runs at every growth of
 # the cache at any length (the 11 rebuilds between 100 and 110 tokens above, far below L), and
-# its count leaves out the work itself, cos and sin over the whole (seq, dim) table.
+# read as a count its terms leave out the work itself: cos and sin over the whole (seq, dim)
+# table, 2·seq·dim evaluations, four times its seq·dim/2. (As an order, O(seq·dim), it is right.)
 #
 # ### 7.7 The formula and the shapes (C14, C15)
 #
@@ -702,10 +704,10 @@ for c in CLAIMS:
 #   own setting almost 2.
 # * Hugging Face's later rule takes the length from the position ids, keeps one module per model,
 #   computes cos/sin on every forward, and resets below L; it stays history-dependent inside
-#   [L, longest seen]. Checkpoints loaded with `trust_remote_code` still run DeepSeek's class.
+#   [L, longest seen). Checkpoints loaded with `trust_remote_code` still run DeepSeek's class.
 # * The never-turned pairs sweep their trained range at no s and l > L: too far at small s, too
-#   compressed at large s. Dynamic NTK is closer to training than plain RoPE (by the worst factor
-#   off) iff a(l) < P², P = (l-1)/(L-1).
+#   compressed at large s, by a hair just past L and by more as l grows. Dynamic NTK is closer to
+#   training than plain RoPE (by the worst factor off) iff a(l) < P², P = (l-1)/(L-1).
 # * Of the seed lesson's 24 claims: 7 hold, 9 hold only under a condition, 8 are wrong (counts
 #   asserted in section 7).
 
@@ -893,3 +895,32 @@ for seq_len in range(100, 105):
     m(x32, seq_len=seq_len)
 print("rows rebuilt at each of 5 steps:", m.rebuilds)
 assert m.rebuilds == [100, 101, 102, 103, 104]
+
+# %% [markdown]
+# **4. Find the bug.** A reader wants to remove the history dependence of section 4 and proposes
+# this subclass: keep a copy of the original frequencies, and let the builder put them back
+# whenever it runs for a length of at most L.
+#
+# ```python
+# class RestoringDynamicNTK(rc.DynamicNTKScalingRotaryEmbedding):
+#     def __init__(self, *args, **kwargs):
+#         super().__init__(*args, **kwargs)
+#         self.original_inv_freq = self.inv_freq.clone()
+#
+#     def _set_cos_sin_cache(self, seq_len, device, dtype):
+#         if seq_len <= self.max_position_embeddings and hasattr(self, "original_inv_freq"):
+#             self.register_buffer("inv_freq", self.original_inv_freq.clone(), persistent=False)
+#         super()._set_cos_sin_cache(seq_len, device, dtype)
+# ```
+#
+# (`hasattr`, because the parent's `__init__` already calls the builder, before the copy exists.)
+# One module of this class (D = 64, L = 2048, s = 2) serves calls of 3000, 1000, 2048 and 3000
+# tokens, in that order. For each call: is the cos it returns exactly the cos that a *fresh*
+# module of upstream's class returns for that length? Answer with a tuple of four bools, without
+# running it. Then say where the fix would have to go instead.
+
+# %%
+from rope_course.checks.lesson05 import check_restoring_fix
+
+restoring_fix = ...
+result = check_restoring_fix(restoring_fix)

@@ -5,7 +5,7 @@
 # typed out here from upstream's code and HF's decorator, not taken from the package's helpers.
 
 # %%
-from rope_course.checks.lesson05 import check_base_after, check_hf_trace, check_misconceptions
+from rope_course.checks.lesson05 import check_base_after, check_hf_trace, check_misconceptions, check_restoring_fix
 
 # %% [markdown]
 # **1.** A call rebuilds iff the cache is empty or the call is strictly longer than the cached
@@ -72,4 +72,41 @@ assert result.correct
 # %%
 true_statements = {5, 6}
 result = check_misconceptions(true_statements)
+assert result.correct
+
+# %% [markdown]
+# **4.** The fix sits in the builder, and forward calls the builder only when the cache is empty or
+# shorter than the call. Walk the four calls (a call returns the first `seq_len` rows of the cached
+# table, and those rows are a fresh module's exactly when the table's base is the base a fresh
+# module would pick for that length: b'(l) past L, the original b up to L):
+#
+# | call | cached before | builder runs? | table's base | fresh module's base | same? |
+# |---|---|---|---|---|---|
+# | 3000 | None | yes (empty cache), 3000 > L: new base | b'(3000) | b'(3000) | yes |
+# | 1000 | 3000 | no (1000 ≤ 3000): the restore never runs | b'(3000) | b | no |
+# | 2048 | 3000 | no | b'(3000) | b | no |
+# | 3000 | 3000 | no (not strictly longer) | b'(3000) | b'(3000) | yes |
+#
+# The restoring branch only ever runs for a call of at most L that finds the cache empty or
+# shorter, that is on a module that has not yet served a call past L, where the frequencies are
+# the original ones anyway: the fix never changes anything. It would have to act where forward
+# decides, before the cache check: on a call below L after a longer one, put the original
+# frequencies back *and* drop the long table, so that the call rebuilds. That is what Hugging
+# Face's rule does in the update it runs before every forward (section 5), with no table at all.
+
+# %%
+def served_like_fresh(calls, L):
+    cached, table_base_len, same = None, None, []
+    for seq_len in calls:
+        if cached is None or seq_len > cached:  # forward's check: only now does the builder run
+            cached = seq_len
+            table_base_len = seq_len if seq_len > L else None  # None: the original base
+        fresh_base_len = seq_len if seq_len > L else None
+        same.append(table_base_len == fresh_base_len)
+    return tuple(same)
+
+
+restoring_fix = served_like_fresh([3000, 1000, 2048, 3000], 2048)
+print(restoring_fix)
+result = check_restoring_fix(restoring_fix)
 assert result.correct

@@ -3,10 +3,14 @@
 1. `check_base_after(solution)`: derive DeepSeek's base after any call sequence (a closed form).
 2. `check_hf_trace(answer)`: predict, call by call, whose base HF's rule serves for one trace.
 3. `check_misconceptions(answer)`: which of eight statements found in the wild are true.
+4. `check_restoring_fix(answer)`: find what is wrong with a proposed fix of the history dependence
+   (restore the original inv_freq inside the builder): for each call of a trace, does the fixed
+   module return what a fresh module returns?
 
 Expected values are computed here from the package, never printed by the lesson: the base from
 the rebuild simulation (`calls.simulate_calls`), the HF trace from the model of HF's rule
-(`hf_reset.HFDynamicRope`), and each statement's truth by a small experiment on the modules.
+(`hf_reset.HFDynamicRope`), each statement's truth by a small experiment on the modules, and the
+fix's trace by running the fixed module against fresh ones.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ __all__ = [
     "check_base_after",
     "check_hf_trace",
     "check_misconceptions",
+    "FIX_TRACE_CALLS",
+    "check_restoring_fix",
 ]
 
 HISTORY_CASES = [
@@ -182,3 +188,48 @@ def check_misconceptions(answer, quiet: bool = False):
              "configs, the bracket at s = 1, a decode loop); the cells after this one run them.",
         quiet=quiet,
     )
+
+
+# --- exercise 4: a fix of the history dependence that never runs ---------------------------
+FIX_TRACE_CALLS = (3000, 1000, 2048, 3000)
+FIX_L = 2048
+FIX_SCALING_FACTOR = 2.0
+
+
+class RestoringDynamicNTK(DynamicNTKScalingRotaryEmbedding):
+    """The proposed fix of exercise 4: the builder restores the original inv_freq for seq_len <= L.
+
+    It is put where the base is changed, in `_set_cos_sin_cache`; forward calls that builder only
+    when the cache is empty or too short, so a shorter call after a long one never reaches it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.original_inv_freq = self.inv_freq.clone()
+
+    def _set_cos_sin_cache(self, seq_len, device, dtype):
+        if seq_len <= self.max_position_embeddings and hasattr(self, "original_inv_freq"):
+            self.register_buffer("inv_freq", self.original_inv_freq.clone(), persistent=False)
+        super()._set_cos_sin_cache(seq_len, device, dtype)
+
+
+def _restoring_fix_expected() -> tuple[bool, ...]:
+    fixed = RestoringDynamicNTK(64, FIX_L, scaling_factor=FIX_SCALING_FACTOR)
+    same = []
+    for seq_len in FIX_TRACE_CALLS:
+        cos, _ = fixed(_X, seq_len=seq_len)
+        fresh = DynamicNTKScalingRotaryEmbedding(64, FIX_L, scaling_factor=FIX_SCALING_FACTOR)
+        fresh_cos, _ = fresh(_X, seq_len=seq_len)
+        same.append(torch.equal(cos, fresh_cos))
+    return tuple(same)
+
+
+def check_restoring_fix(answer, quiet: bool = False):
+    """`answer`: for each call of FIX_TRACE_CALLS, whether the fixed module returns exactly a fresh module's cos."""
+    result = check_answer(
+        "restoring_fix", answer, _restoring_fix_expected() if answer is not Ellipsis else None,
+        hint="the fix sits inside _set_cos_sin_cache. For each call, does forward call that method at all? "
+             "And if it does not, which table does the call get?",
+        quiet=True,
+    )
+    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(FIX_TRACE_CALLS, start=1)]
+    return report(named_items(result, labels), quiet)

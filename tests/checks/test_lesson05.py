@@ -3,12 +3,14 @@ and typical wrong ones for each exercise."""
 
 from rope_course.checks import CORRECT, NOT_ATTEMPTED, WRONG
 from rope_course.checks.lesson05 import (
+    FIX_TRACE_CALLS,
     HF_TRACE_CALLS,
     HF_TRACE_L,
     MISCONCEPTION_COUNT,
     check_base_after,
     check_hf_trace,
     check_misconceptions,
+    check_restoring_fix,
 )
 
 
@@ -123,3 +125,52 @@ def test_misconceptions_rejects_typical_answers_without_naming_them():
     r = check_misconceptions({3, 5}, quiet=True)  # "dynamic NTK gives Kimi-K2 its long context"
     assert r.status == WRONG and "1 of your items" in r.message and "1 is missing" in r.message
     assert not check_misconceptions(set(), quiet=True).correct
+
+
+# --- exercise 4: the fix inside the builder --------------------------------------------------------
+def fresh_like(calls, L, fix_runs_on_short_calls=False):
+    """For each call, whether the returned table is a fresh module's; typed out here. With
+    fix_runs_on_short_calls the learner believes the builder's restore reaches every short call."""
+    cached, table_base, same = None, None, []
+    for l in calls:
+        if cached is None or l > cached:
+            cached, table_base = l, (l if l > L else None)
+        elif fix_runs_on_short_calls and l <= L:
+            table_base = None
+        same.append(table_base == (l if l > L else None))
+    return tuple(same)
+
+
+def test_restoring_fix():
+    assert check_restoring_fix(..., quiet=True).status == NOT_ATTEMPTED
+    mine = fresh_like(FIX_TRACE_CALLS, 2048)
+    assert mine == (True, False, False, True)
+    assert check_restoring_fix(mine, quiet=True).status == CORRECT
+    assert check_restoring_fix(list(mine), quiet=True).correct
+
+
+def test_restoring_fix_rejects_typical_answers():
+    r = check_restoring_fix(fresh_like(FIX_TRACE_CALLS, 2048, fix_runs_on_short_calls=True), quiet=True)
+    assert r.status == WRONG and "call 2 (1000 tokens): wrong" in r.message and "Hint" in r.message
+    r = check_restoring_fix((True, False, False, False), quiet=True)  # "a later call is never fresh"
+    assert r.status == WRONG and "call 4 (3000 tokens): wrong" in r.message
+    r = check_restoring_fix((1, 0, 0, 1), quiet=True)
+    assert r.status == WRONG and "True or False" in r.message
+
+
+def test_the_restoring_fix_never_changes_anything():
+    """The lesson's solution says the restore runs only on a module that never went past L: the
+    fixed class returns upstream's tables bit for bit on random traces."""
+    import torch
+
+    from rope_course import DynamicNTKScalingRotaryEmbedding
+    from rope_course.checks.lesson05 import RestoringDynamicNTK
+
+    x = torch.zeros(1)
+    generator = torch.Generator().manual_seed(3)
+    for _ in range(30):
+        fixed = RestoringDynamicNTK(16, 64, scaling_factor=2.0)
+        upstream = DynamicNTKScalingRotaryEmbedding(16, 64, scaling_factor=2.0)
+        for l in torch.randint(1, 200, (6,), generator=generator).tolist():
+            assert torch.equal(fixed(x, seq_len=l)[0], upstream(x, seq_len=l)[0])
+        assert torch.equal(fixed.inv_freq, upstream.inv_freq)
