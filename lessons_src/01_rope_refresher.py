@@ -383,7 +383,11 @@ for seq_len in clock_lengths:
 #   `L - 1`), for plain RoPE (black squares) and for dynamic NTK with `L = 4096` and the chosen
 #   `scaling_factor` (blue circles). The grey dashed line at 1 is the end of the trained arc:
 #   above it a hand has left its arc, below it the hand stays inside, squeezed. (Fast pairs are
-#   not drawn: they saw every angle, so a "largest trained angle" means nothing for them.)
+#   not drawn: they saw every angle, so a "largest trained angle" means nothing for them.) The
+#   axis fits the dynamic curve (it always shows 0 to 2.5 at least): plain RoPE puts all nine
+#   pairs at `(l - 1) / (L - 1)`, 32 at 131072, and an axis that fitted it would flatten the
+#   dynamic curve against 0. When plain RoPE is above the axis, its squares become triangles on
+#   the top edge and the title gives its value.
 
 # %%
 from rope_course.explorers.rotation import RotationExplorer, rotation_state

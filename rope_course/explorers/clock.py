@@ -110,10 +110,14 @@ class FractionPanel:
         """What changes only with the y limit (`animate(..., rarely=...)`)."""
         return [self.one, *self.ticks.artists]
 
-    def update(self, values: dict[str, np.ndarray]) -> None:
-        self.ticks.set_top(max(float(np.max(v)) for v in values.values()), minimum=self.min_top)
+    def update(self, values: dict[str, np.ndarray], top_from=None) -> float:
+        """Draw `values` (label -> one value per pair); the y axis fits the series named in
+        `top_from` (all of them by default). Returns the top of the y axis."""
+        fitted = values if top_from is None else {label: values[label] for label in top_from}
+        top = self.ticks.set_top(max(float(np.max(v)) for v in fitted.values()), minimum=self.min_top)
         for label, line in self.lines.items():
             line.set_data(self.pairs, values[label])
+        return top
 
 
 SLOW_RING_WEIGHT = 3.0  # a never-turned ring gets 3x the room of a wrapped one: it carries the story

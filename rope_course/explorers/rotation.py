@@ -18,6 +18,10 @@ picture has two panels:
   faster ones only as s grows: at s = 2 up to 3 of them still exceed 1 at long lengths; from
   s = 3.5 on, all stay below 1 up to l = 131072, though at any s a long enough request takes
   pair 23 above 1 again (from l = 141262 at s = 3.5). Lesson 01 checks these numbers.
+  The y axis fits the dynamic curve (and shows at least 0 .. 2.5): plain RoPE's nine values are
+  all (l-1)/(L-1), up to 32 at 131072, and fitting them would squash the dynamic curve against 0.
+  When plain RoPE is above the axis, its markers sit on the top edge as triangles
+  (`PINNED_MARKER`), and the title gives its value.
 
 `compute` is pure and only does 32-element arithmetic, so a slider move is cheap at any length.
 """
@@ -39,6 +43,9 @@ ROTATION_BASE = 10000
 ROTATION_L = 4096
 # The pairs drawn on the unit circle: the fastest, three in between, the slowest.
 CIRCLE_PAIRS = (0, 8, 16, 24, 31)
+PLAIN_LABEL, DYNAMIC_LABEL = "plain RoPE", "dynamic NTK"
+PLAIN_MARKER, PINNED_MARKER = "s", "^"
+FRACTION_MIN_TOP = 2.5  # plain RoPE stays on the axis up to l = 2.5 L; the dynamic curve always does
 _COLORS = (style.VERMILLION, style.ORANGE, style.GREEN, style.SKY_BLUE, style.PURPLE)
 
 
@@ -82,12 +89,17 @@ def rotation_state(seq_len: int, scaling_factor: float = 1.0, dim: int = ROTATIO
     }
 
 
+def fraction_axis_top(result) -> float:
+    """Top of the fraction panel's y axis: fits the dynamic curve, at least `FRACTION_MIN_TOP`."""
+    return max(style.nice_top(float(np.max(result["fraction_dynamic"]))), FRACTION_MIN_TOP)
+
+
 class RotationExplorer(Explorer):
     name = "rotation"
     figsize = style.figsize(3.8)
     SERIES = {
-        "plain RoPE": dict(color=style.PLAIN, marker="s", ls="-"),
-        "dynamic NTK": dict(color=style.DYNAMIC, marker="o", ls="-"),
+        PLAIN_LABEL: dict(color=style.PLAIN, marker=PLAIN_MARKER, ls="-", clip_on=False),
+        DYNAMIC_LABEL: dict(color=style.DYNAMIC, marker="o", ls="-"),
     }
 
     def make_controls(self):
@@ -111,9 +123,17 @@ class RotationExplorer(Explorer):
             "largest fraction, dynamic": float(result["fraction_dynamic"].max()),
         }
 
-    def _fractions(self, result):
-        plain, dynamic = self.SERIES
-        return {plain: result["fraction_plain"], dynamic: result["fraction_dynamic"]}
+    def _show_fractions(self, result) -> None:
+        """The fraction panel: the axis fits the dynamic curve; plain RoPE above it is pinned to the top."""
+        plain = result["fraction_plain"]
+        top = self.panel.update({PLAIN_LABEL: plain, DYNAMIC_LABEL: result["fraction_dynamic"]},
+                                top_from=(DYNAMIC_LABEL,))
+        if top != fraction_axis_top(result):  # the title's note and the picture must agree
+            raise RuntimeError(f"fraction axis top {top} differs from fraction_axis_top {fraction_axis_top(result)}")
+        above = plain > top
+        line = self.panel.lines[PLAIN_LABEL]
+        line.set_data(self.panel.pairs, np.where(above, top, plain))
+        line.set_marker(PINNED_MARKER if above.any() else PLAIN_MARKER)
 
     def draw(self, fig, result):
         circle_ax, fraction_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2.2]})
@@ -132,9 +152,9 @@ class RotationExplorer(Explorer):
         circle_ax.set_title("(1, 0) at p, dynamic NTK")
         style.legend(circle_ax, where="right")
 
-        self.panel = FractionPanel(fraction_ax, result["slow_pairs"], self.SERIES)
-        self.panel.update(self._fractions(result))
-        style.legend(fraction_ax)
+        self.panel = FractionPanel(fraction_ax, result["slow_pairs"], self.SERIES, min_top=FRACTION_MIN_TOP)
+        style.legend(fraction_ax)  # before the data: the legend keeps the plain marker, not the pinned one
+        self._show_fractions(result)
         self.title = style.readout_title(fig, self._caption(result))
         fig.tight_layout()
         self.animate(*(line for _, line in self.spokes), *self.panel.artists, self.title,
@@ -143,11 +163,17 @@ class RotationExplorer(Explorer):
     @staticmethod
     def _caption(result):
         return (f"p = {result['position']}, scaling_factor = {result['scaling_factor']:.2f}, "
-                f"base = {format_number(result['base'])}")
+                f"base = {format_number(result['base'])}; plain RoPE at {result['fraction_plain'][0]:.2f}"
+                f"{RotationExplorer._pinned_note(result)}")
+
+    @staticmethod
+    def _pinned_note(result) -> str:
+        above = float(result["fraction_plain"][0]) > fraction_axis_top(result)
+        return " (\u25b2: above the axis)" if above else ""
 
     def redraw(self, result):
         for pair, line in self.spokes:
             angle = result["wrapped_dynamic"][pair]
             line.set_data([0, math.cos(angle)], [0, math.sin(angle)])
-        self.panel.update(self._fractions(result))
+        self._show_fractions(result)
         self.title.set_text(self._caption(result))

@@ -7,7 +7,10 @@ import torch
 import rope_course as rc
 from rope_course.explorers import REGISTRY
 from rope_course.explorers.rotation import (
+    PINNED_MARKER,
+    PLAIN_LABEL,
     RotationExplorer,
+    fraction_axis_top,
     pair_angles,
     rotation_state,
     wrap_angle,
@@ -89,3 +92,34 @@ def test_fraction_panel_shows_only_never_turned_pairs_on_a_linear_axis():
     assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0.0
     assert list(e.panel.lines["dynamic NTK"].get_xdata()) == list(range(23, 32))
     assert list(e.panel.one.get_ydata()) == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("seq_len,s,pinned", [(8192, 1.0, False), (131072, 1.0, True), (131072, 16.0, True),
+                                              (4096, 1.0, False), (8192, 4.0, False), (16384, 4.0, True)])
+def test_fraction_axis_fits_the_dynamic_curve_and_pins_plain_rope_above_it(seq_len, s, pinned):
+    """Plain RoPE reaches (l-1)/(L-1) = 32 at 131072; an axis fitted to it would squash the
+    dynamic curve (0.06 .. 0.32 at s = 16) against 0. The axis fits the dynamic curve instead
+    (at least 0 .. 2.5) and plain RoPE above it is drawn on the top edge as triangles."""
+    e = RotationExplorer(seq_len=seq_len, scaling_factor=s)
+    e.render_png()
+    r = e.compute(**e.params())
+    top = e.fig.axes[1].get_ylim()[1]
+    assert top == fraction_axis_top(r) >= 2.5
+    dynamic = r["fraction_dynamic"]
+    assert dynamic.max() <= top < max(2.5, 2 * dynamic.max()) + 1e-12   # the dynamic curve fills the axis
+    plain_line = e.panel.lines[PLAIN_LABEL]
+    assert (plain_line.get_marker() == PINNED_MARKER) == pinned
+    assert ("above the axis" in e.title.get_text()) == pinned
+    expected_plain = np.minimum(r["fraction_plain"], top)
+    np.testing.assert_allclose(plain_line.get_ydata(), expected_plain, rtol=0)
+    legend_marker = e.fig.axes[1].get_legend().legend_handles[1].get_marker()
+    assert legend_marker == "s"    # the legend keeps plain RoPE's own marker
+
+
+def test_pinned_state_redraws_like_a_fresh_figure():
+    moved = RotationExplorer(seq_len=8192, scaling_factor=1.0)
+    moved.render_png()
+    moved.update(seq_len=131072, scaling_factor=16.0)
+    moved.update(seq_len=131072, scaling_factor=1.0)
+    fresh = RotationExplorer(seq_len=131072, scaling_factor=1.0)
+    assert moved.render_png() == fresh.render_png()
