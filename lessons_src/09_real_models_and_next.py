@@ -422,8 +422,9 @@ assert round(m2["Kimi-K2-Instruct-0905"], 3) == 2.005
 # **both** keys are present and non-zero and 0.1·ln s + 1 otherwise, while its attention multiplies
 # the softmax scale by mscale(s, `mscale_all_dim`)², as upstream's does. With the released config
 # the two agree with upstream. With a config that leaves `mscale` out (upstream's class then
-# defaults it to 1), they do not. The cell builds the installed port (transformers
-# 5.24) for three sets of rope fields and compares with upstream's rule:
+# defaults it to 1), they do not. The cell builds the port of the installed `transformers` (5.24
+# when this notebook was saved; its asserts check the behaviour, whatever the version) for three
+# sets of rope fields and compares with upstream's rule:
 
 # %%
 small_sizes = dict(hidden_size=64, num_attention_heads=1, q_lora_rank=16, kv_lora_rank=16, v_head_dim=16,
@@ -838,7 +839,7 @@ assert range_0905 == k2_mod.correction_range and rs_0905["factor"] * length_0905
 # **1. Find the bug.** A port of DeepSeek's attention computes the logits like this, for a config
 # with `factor` and `mscale_all_dim` (and `mscale` left at upstream's default, 1). It multiplies the
 # rotated parts by the generic YaRN factor, as scaled cos/sin tables would. Fix it in
-# `fixed_logits` (same arguments) so that it gives upstream's logits for every `factor` and
+# `fixed_logits` (same arguments) so that it gives upstream's logits for every `factor` > 1 and
 # `mscale_all_dim`, including `mscale_all_dim = 0`. (`q_pe` and `k_pe` stand for the already
 # rotated parts; shapes (n, 128) and (n, 64).)
 
