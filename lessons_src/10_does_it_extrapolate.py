@@ -285,7 +285,8 @@ assert pitfall[1] == [0] and pitfall[2] == list(range(11, 16))
 #
 # What each method does to the angles at length T: the largest angle of the slowest pair
 # (against the (L−1)θ training reached) and the step of the fastest pair (1 rad per token in
-# training). Checked at every evaluation length.
+# training). Checked at every evaluation length. One cell is left blank: from `ntk_smin`'s slowest
+# pair at 3L, s_min(3L) follows in one line, and that is exercise 1.
 
 # %%
 def angles(method, T):
@@ -302,7 +303,8 @@ print(f"{'method':22s}" + "".join(f"{T:>12d}" for T in LENGTHS) + "   (slowest p
 table = {}
 for method in [m for m in METHODS if m != "deepseek_class"]:
     table[method] = {T: angles(method, T) for T in LENGTHS}
-    print(f"{method:22s}" + "".join(f"{table[method][T][0] / trained_slowest:6.2f};{table[method][T][1]:5.3f}"
+    print(f"{method:22s}" + "".join(f"{'(ex. 1)':>12s}" if (method, T) == ("ntk_smin", 3 * L) else
+                                    f"{table[method][T][0] / trained_slowest:6.2f};{table[method][T][1]:5.3f}"
                                     for T in LENGTHS))
 for T in LENGTHS:
     assert abs(table["none"][T][0] / trained_slowest - (T - 1) / (L - 1)) < 1e-4
@@ -826,8 +828,9 @@ for grid, set_name, metric in ((recall, "recall", "acc"), (language, "language",
 # below 0. Re-rotating the keys does not give back the one-prefill number either (a further
 # 0.04–0.05): in two layers, the second layer's keys and values were computed at earlier steps.
 # On the language every difference is within 0.03 nats, and post minus pre has an interval
-# containing 0 at every length. So bloc97's "works without problems" ([PR #24653](../SOURCES.md#hf-24653))
-# holds for this language model and not for recall.
+# containing 0 at every length (as on recall, re-rotated keys do not give the one-prefill loss:
+# pre minus prefill is above 0 at 2L and 4L, by 0.029 and 0.014 nats). So bloc97's "works without problems"
+# ([PR #24653](../SOURCES.md#hf-24653)) holds for this language model and not for recall.
 
 # %%
 for T in ev.DECODE_LENGTHS:
@@ -836,6 +839,10 @@ for T in ev.DECODE_LENGTHS:
     _, lang_post_pre, lang_pre_prefill = decode_rows["language", T]
     assert lang_post_pre[1] < 0 < lang_post_pre[2] and abs(lang_pre_prefill[0]) < 0.03, T
 assert decode_rows["recall", 2 * L][1][0] < -0.05
+lang_pre_cost = [decode_rows["language", T][2] for T in ev.DECODE_LENGTHS]
+assert [round(v[0], 3) for v in lang_pre_cost[:2]] == [0.029, 0.014] and all(v[1] > 0 for v in lang_pre_cost[:2])
+assert lang_pre_cost[2][1] < 0 < lang_pre_cost[2][2]
+assert [round(-decode_rows["recall", T][2][0], 2) for T in ev.DECODE_LENGTHS] == [0.05, 0.04, 0.05]
 
 # %% [markdown]
 # ## 10. The class's history, on the models
