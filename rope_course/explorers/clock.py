@@ -7,10 +7,12 @@ does the math). On a clock face each pair is a ring, the fastest (i = 0) innermo
 slowest (i = D/2 - 1) outermost; angle 0 is at 3 o'clock and angles grow counter-clockwise,
 as in lesson 01's rotation. The light grey band is the arc swept in training, the blue arc
 the part of the request's arc inside it, the vermillion arc the angles the pair never saw in
-training, the black dot the hand at the last position. Fast pairs wrap many times in training
-(full grey rings): every angle is familiar. Slow pairs never turned once; under plain RoPE a
-long request carries them past the end of their band, under dynamic NTK with a large
-`scaling_factor` they stay squeezed inside it.
+training, the black dot the hand at the last position. Fast pairs wrap many times in training:
+every angle is familiar, so their rings get no band and are drawn as full thin blue circles.
+Slow pairs never turned once; under plain RoPE a long request carries them past the end of
+their band, under dynamic NTK with a large `scaling_factor` they stay squeezed inside it, up to
+a length that grows with s (from s = 3.5 past the slider's 131072; at any s pair 23 leaves
+again far enough out, lesson 01).
 
 Explorers (D = 64, b = 10^4, L = 4096, where exactly 9 pairs, 23..31, never turned):
 
