@@ -71,3 +71,18 @@ def test_ntk_base_is_the_package_formula_bit_for_bit():
         res = ScalingCompare.compute(seq_len=16384, scaling_factor=s)
         assert res["ntk_base"] == ntk_fixed_base(10000, 64, s) == 10000 * s ** (64 / 62)
         np.testing.assert_array_equal(res["ratios"]["NTK-aware"], (res["ntk_base"] / 10000) ** (-2 * i / 64))
+
+
+def test_what_lesson_09_tells_learners_to_try():
+    # "seq_len at or below 4096: dynamic equals the original", at every scaling_factor on the slider
+    e = ScalingCompare()
+    for k in range(61):
+        s = 1 + k / 4
+        for seq_len in (n for n in e.controls["seq_len"].options if n <= 4096):
+            np.testing.assert_array_equal(scaling_ratios(seq_len, s)["dynamic NTK"], 1.0)
+    # "scaling_factor 1: linear, NTK-aware and YaRN collapse onto the original, dynamic still moves past L"
+    for seq_len in (n for n in e.controls["seq_len"].options if n > 4096):
+        r = scaling_ratios(seq_len, 1.0)
+        for k in ("linear", "NTK-aware", "YaRN"):
+            np.testing.assert_allclose(r[k], 1.0, rtol=1e-6)
+        assert r["dynamic NTK"][-1] == pytest.approx(4096 / seq_len, rel=1e-9)
