@@ -77,3 +77,11 @@ def test_every_slider_move_changes_picture_and_readout():
         png, ro = e.render_png(), e.readout.value
         assert png != last_png and ro != last_ro, seq_len
         last_png, last_ro = png, ro
+
+
+def test_what_lesson_08_tells_learners_to_try():
+    # 257 -> 258: position 257 is the first to round (to 256), so pair 0's bf16 error goes from 0 to 1
+    assert PrecisionExplorer.compute(seq_len=257)["bf16"][0] == 0.0
+    assert PrecisionExplorer.compute(seq_len=258)["bf16"][0] == 1.0
+    # 131072: the cast module's fast pairs are off by hundreds of radians
+    assert np.all(PrecisionExplorer.compute(seq_len=131072)["bf16"][:4] > 100)
