@@ -260,7 +260,7 @@ assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 # of high-frequency information and of small, local relationships
 # ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1), [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)).
 # NTK-aware scaling with the same factor changes the base instead: pair 0 keeps its 1 rad per
-# token, the fast pairs are slowed far less than by PI (pair 8 by 0.70, not 0.25), and only the
+# token, the fast pairs are slowed far less than by PI (pair 8 keeps 0.70 of its speed, not 0.25), and only the
 # slowest pair is divided by the full s. It does not leave them all alone: YaRN's §3.2 counts the
 # base change among the stretchings that bring neighbouring tokens closer, which is what its
 # "NTK-by-parts" (and DeepSeek's YaRN class) then avoids for the fast pairs.
@@ -490,7 +490,7 @@ explorer.show()
 #   That boundary condition is where D/(D-2) comes from (YaRN App. A.1); "NTK" names the
 #   Fourier-features argument for keeping high frequencies, not a preserved kernel.
 # * PI divides every pair by s and blurs local order; NTK-aware scaling keeps pair 0 and slows the
-#   fast pairs far less (at s = 4, pair 8 by 0.70 instead of 0.25).
+#   fast pairs far less (at s = 4, pair 8 keeps 0.70 of its speed instead of 0.25).
 # * A never-turned pair sweeps f_i = (l-1)/(L-1) · a^(-2i/(D-2)) of its trained range: at s = 1 all
 #   of them overshoot (the slowest by a hair), for s > L/(L-1) the slowest is squeezed, and the
 #   faster ones overshoot first.
