@@ -134,6 +134,8 @@ for l in lengths:
     print(f"seq_len {l:6d}: max angle error {max_err[l]:.2e} rad")
 assert max_err[4096] < max_err[32768] < max_err[131072]
 assert max_err[4096] < 2e-4
+# linearly: the maximum per position is the same within 10% at every length
+assert all(0.9 < (max_err[l] / l) / (max_err[131072] / 131072) < 1.1 for l in lengths)
 
 # %% [markdown]
 # ### Is 0.005 rad a lot? Compare it with what a bf16 model does anyway
