@@ -622,7 +622,8 @@ assert torch.equal(up_cos, fast_cos) and torch.equal(up_sin, fast_sin)
 upstream_evals = up_cos.numel() + up_sin.numel()  # cos and sin of every entry of cat(freqs, freqs)
 seed_count = dim + seq * dim // 2
 print(f"cos+sin evaluations per rebuild upstream: {upstream_evals} = 2 x {seq} x {dim} "
-      f"(the seed's whole count: {seed_count}); half of them suffice, with identical tables")
+      f"(the seed's whole count: {seed_count});\nhalf of them suffice (the same tables, bit for bit on this build: "
+      "lesson 08)")
 assert upstream_evals == 2 * seq * dim == 384000 and upstream_evals > 3.9 * seed_count
 shown.update(C11="7.6", C12="7.6", C13="7.6", C20="7.6")
 
