@@ -202,10 +202,6 @@ def _log2(values) -> np.ndarray:
     return np.log2(np.asarray(values, dtype=np.float64))
 
 
-def _log10(values) -> np.ndarray:
-    return np.log10(np.asarray(values, dtype=np.float64))
-
-
 class CallInspector(Explorer):
     """Lesson 02: a sequence of forward calls on the seed's dynamic module (D = 64, L = 2048, s = 2)."""
 
@@ -324,13 +320,13 @@ class CallInspector(Explorer):
         style.plain_ticks(lengths.yaxis, [0, 4, 8, 11, 14, 17], ["1", "16", "256", "2048", "16384", "131072"])
         lengths.set_ylim(-0.8, 17.8)
         lengths.set_ylabel("tokens (log)")
-        self.original = bases.axhline(np.log10(INSPECTOR_BASE), color=style.REFERENCE, ls="--", lw=1.2,
+        # Linear from 0, top following the calls shown: 10000 against 19710 (the seed's example) is
+        # a doubling the learner should see, which a log axis over 10k .. 1M flattened.
+        self.base_ticks = style.LiveTicks(bases, "base in force", label_chars=4)
+        self.original = bases.axhline(INSPECTOR_BASE, color=style.REFERENCE, ls="--", lw=1.2,
                                       label=f"original base {INSPECTOR_BASE}")
         (self.base_line,) = bases.plot([], [], "o-", drawstyle="steps-mid", color=style.DYNAMIC, ms=6,
                                       label="base in force after the call")
-        style.plain_ticks(bases.yaxis, [4, 5, 6], ["10k", "100k", "1M"])
-        bases.set_ylim(3.8, 6.4)
-        bases.set_ylabel("base (log)")
         bases.set_xlim(0.4, SLOTS + 0.6)
         bases.set_xlabel("call")
         style.legend(lengths, where="right")
@@ -340,7 +336,8 @@ class CallInspector(Explorer):
         self.title = style.readout_title(fig, self._title(result))
         fig.tight_layout()
         self._set_data(result)
-        self.animate(self.cached, self.rebuilt, self.reused, self.next, self.base_line, self.title)
+        self.animate(self.cached, self.rebuilt, self.reused, self.next, self.base_line, self.title,
+                     rarely=[self.original, *self.base_ticks.artists])
 
     def _set_slot_labels(self, result) -> bool:
         """Tick labels = call numbers (static: changed only when a call shifts the window)."""
@@ -361,7 +358,9 @@ class CallInspector(Explorer):
             picked = [(x, row.seq_len) for x, row in zip(xs, shown) if row.rebuilt is rebuilt]
             line.set_data([x for x, _ in picked], _log2([l for _, l in picked]))
         self.next.set_data([next_x], _log2([result["seq_len"]]))
-        self.base_line.set_data(xs, _log10([row.base for row in shown]))
+        shown_bases = [row.base for row in shown]
+        self.base_ticks.set_top(max([float(INSPECTOR_BASE), *shown_bases]))
+        self.base_line.set_data(xs, shown_bases)
 
     def redraw(self, result):
         if self._set_slot_labels(result):

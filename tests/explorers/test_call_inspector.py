@@ -137,3 +137,24 @@ def test_a_disagreement_with_the_rules_is_shown_not_hidden():
     with pytest.raises(RuntimeError, match="differs from what upstream's rules predict"):
         e.press("call")
     assert "RuntimeError" in e.error.value
+
+
+def test_base_panel_is_linear_from_zero_and_follows_the_calls():
+    """The seed's example doubles the base (10000 -> 19710.4): on a linear axis from 0 that is a
+    step of 40 % of the panel, where the former log axis over 10k .. 1M made it about 12 %."""
+    seed = CallInspector(calls=[(1000, "float32"), (3000, "float32"), (1000, "float32")])
+    seed.render_png()
+    bases_ax = seed.fig.axes[1]
+    bottom, top = bases_ax.get_ylim()
+    assert bases_ax.get_yscale() == "linear" and bottom == 0.0
+    shown = [row.base for row in seed.result["rows"]]
+    assert list(seed.base_line.get_ydata()) == shown and round(shown[1], 1) == 19710.4
+    assert max(shown) <= top <= 1.5 * max(shown)
+    assert (shown[1] - shown[0]) / top > 0.35
+    seed.controls["seq_len"].value = 131072   # the axis follows a long call ...
+    seed.press("call")
+    assert bases_ax.get_ylim()[1] >= seed.result["rows"][-1].base > 1e6
+    seed.press("new_module")       # ... and comes back for a fresh module
+    assert bases_ax.get_ylim()[1] == 12000.0
+    fresh = CallInspector(seq_len=131072)   # the same slider position, no calls
+    assert np.array_equal(pixels(seed.render_png()), pixels(fresh.render_png()))
