@@ -467,13 +467,14 @@ del big_simple
 # Half the transcendental work is not the whole cost of a large rebuild on a CPU. Each table is
 # memory the process has not touched yet, and every fresh 4 KiB page is a page fault that the
 # operating system serves by zeroing the page. Count the fresh memory each builder writes at
-# (131072, 64) float32 (the float32 cast is a no-op, so it writes nothing):
+# (131072, 64) float32 (the float32 cast is a no-op, so it writes nothing; the positions `t`, 0.5 MiB,
+# which every builder makes, are left out):
 #
 # * upstream: `freqs` (half width), `emb`, `cos`, `sin`;
 # * the simple builder: `freqs`, its cos and its sin (half width each), then the two
 #   concatenated tables; the same amount;
 # * `rope_course.perf.fast_cos_sin_tables`, which exists for `make bench` and for anyone who
-#   rebuilds large tables often: it allocates the two output tables and nothing else. It computes
+#   rebuilds large tables often: besides `t` it allocates the two output tables and nothing else. It computes
 #   `freqs`, its sin and its cos **inside the second halves of the outputs' own storage**, then
 #   spreads each table in place into rows [c, c] (`spread_second_half`, which copies in chunks
 #   that halve so that no row is overwritten before it is read). It also asks Linux to back the
@@ -494,6 +495,8 @@ fresh_mib = {"upstream": table_mib / 2 + 3 * table_mib, "simple": 3 * table_mib 
 print(f"one table: {table_mib:.0f} MiB | fresh memory written per rebuild: "
       + ", ".join(f"{k} {v:.0f} MiB" for k, v in fresh_mib.items()))
 assert (table_mib, fresh_mib["upstream"], fresh_mib["simple"], fresh_mib["fast (perf)"]) == (32, 112, 112, 64)
+positions_mib = 131072 * torch.empty((), dtype=inv64.dtype).element_size() / MIB  # t, made by every builder
+assert positions_mib == 0.5
 fresh_pages = int(fresh_mib["upstream"] * MIB) // 4096
 print(f"112 MiB is {fresh_pages} fresh pages of 4 KiB: a page fault each, when none of it was touched before")
 assert fresh_pages == 28672
