@@ -127,6 +127,16 @@ def test_misconceptions_rejects_typical_answers_without_naming_them():
     assert not check_misconceptions(set(), quiet=True).correct
 
 
+def test_misconceptions_says_when_the_items_are_not_statement_numbers():
+    r = check_misconceptions({"5", "6"}, quiet=True)  # strings instead of numbers
+    assert r.status == WRONG and "as integers, not str" in r.message and "Hint" in r.message
+    r = check_misconceptions({4, 5}, quiet=True)  # 0-based, but both in range: judged as numbers
+    assert r.status == WRONG and "1 of your items does not belong there and 1 is missing" in r.message
+    r = check_misconceptions({0, 4}, quiet=True)  # 0-based, visibly
+    assert r.status == WRONG and "numbered 1 to 8; 0 is not one of them" in r.message
+    assert check_misconceptions({5.0, 6}, quiet=True).correct  # 5.0 counts as 5, as in every checker
+
+
 # --- exercise 4: the fix inside the builder --------------------------------------------------------
 def fresh_like(calls, L, fix_runs_on_short_calls=False):
     """For each call, whether the returned table is a fresh module's; typed out here. With
