@@ -3,9 +3,10 @@
 The picture: wavelengths 2*pi/inv_freq' (log scale: they span six decades) against the pair
 index i (0 = highest frequency) for each method and the original (black), with the original
 context L (grey, dashed) and the requested length `seq_len` (vermillion, dotted). The readout
-gives the bases, YaRN's range and temperature, and each method's ratio inv_freq'/inv_freq at
-the lowest pair. All four methods use the same factor s; YaRN uses DeepSeek-V3's betas (32/1)
-with L0 = L. Only 32 points per curve are computed per update.
+gives the dynamic and the fixed NTK-aware bases, YaRN's range and its softmax factor mscale^2,
+and dynamic NTK's ratio inv_freq'/inv_freq at the lowest pair (1/a). All four methods use the
+same factor s; YaRN uses DeepSeek-V3's betas (32/1) with L0 = L. Only 32 points per curve are
+computed per update.
 """
 
 from __future__ import annotations
