@@ -117,19 +117,20 @@ print("inv_freq[:3] =", [f"{v:.6g}" for v in rope.inv_freq[:3].tolist()],
 # ## 3. Continuity at l = L, and why s = 1 is not "no scaling"
 #
 # At l = L the bracket is exactly 1 for every s, so b' = b: the formula joins the unscaled base
-# without a jump. One token later the relative change is about s·D/((D-2)·L), for every s of the
-# sliders:
+# without a jump. One token later the relative change is about s·D/((D-2)·L), for every s, D and
+# L of the base explorer's sliders (printed for D = 64, L = 4096):
 
 # %%
-for s in np.arange(1.0, 16.01, 0.25):
-    s = float(s)
-    at_L = rc.ntk_bracket(4096, 4096, s)
-    jump = rc.dynamic_ntk_base(10000, 64, 4097, 4096, s) / 10000 - 1
-    assert at_L == 1.0 and rc.dynamic_ntk_base(10000, 64, 4096, 4096, s) == 10000
-    assert math.isclose(jump, s * 64 / 62 / 4096, rel_tol=3e-3)
-    if s in (1.0, 2.0, 8.0, 16.0):
-        print(f"s={s:4.1f}  a(L)={at_L}  relative change at L+1: {jump:.3e}  "
-              f"(s*D/((D-2)*L) = {s * 64 / 62 / 4096:.3e})")
+for dim, L in [(dim, L) for dim in (8, 16, 32, 64, 128) for L in (2048, 4096, 8192, 16384)]:
+    for s in np.arange(1.0, 16.01, 0.25):
+        s = float(s)
+        at_L = rc.ntk_bracket(L, L, s)
+        jump = rc.dynamic_ntk_base(10000, dim, L + 1, L, s) / 10000 - 1
+        assert at_L == 1.0 and rc.dynamic_ntk_base(10000, dim, L, L, s) == 10000
+        assert math.isclose(jump, s * dim / (dim - 2) / L, rel_tol=3e-3)
+        if (dim, L) == (64, 4096) and s in (1.0, 2.0, 8.0, 16.0):
+            print(f"s={s:4.1f}  a(L)={at_L}  relative change at L+1: {jump:.3e}  "
+                  f"(s*D/((D-2)*L) = {s * 64 / 62 / 4096:.3e})")
 
 # %% [markdown]
 # With s = 1 the bracket is a(l) = l/L, which is larger than 1 for every l > L. So
