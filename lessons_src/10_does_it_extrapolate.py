@@ -163,13 +163,16 @@ assert (L, D, BASE) == (128, 32, 100.0) and i_star == 11 and i_star_v3 == 23
 
 print(f"\n{'task':9s} {'seed':>4s} {'params':>7s} {'steps':>6s} {'CPU s':>6s} {'held-out at L':>14s}")
 training = {task: results["tasks"][task]["training"] for task in ("recall", "language")}
+sizes = set()
 for task, rows in training.items():
     for row in rows:
         n_params = sum(p.numel() for p in load_model(task, row["train_config"]["seed"]).parameters())
+        sizes.add(n_params)
         held = row["metrics"]["heldout_acc_at_L"] if task == "recall" else row["metrics"]["heldout_loss_at_L"]
         print(f"{task:9s} {row['train_config']['seed']:4d} {n_params:7d} {row['train_config']['steps']:6d} "
               f"{row['metrics']['cpu_seconds']:6.0f} {held:14.3f} {'accuracy' if task == 'recall' else 'nats'}")
 assert all(r["metrics"]["heldout_acc_at_L"] > 0.9 for r in training["recall"])
+assert [round(n, -3) for n in sorted(sizes)] == [104000, 132000]          # "104k-132k parameters" (§11)
 assert all(r["metrics"]["cpu_seconds"] < 330 for rows in training.values() for r in rows)
 assert all(load_model(task, seed).prev_embed is not None for task in training for seed in SEEDS)
 
@@ -647,6 +650,11 @@ for T in past_L:
     assert (gain[1] > 0) == (T >= 4 * L) and gain[0] < 0.06, (T, gain)
     assert language.estimate("language", best, T, "copy_body", "loss")[1] > loss_copy["none"][0][2]
 assert loss_all["none"][0][0] < 1.8 and 2.0 < loss_all["none"][-1][0] < 2.2
+stated = {"all, none, L": (loss_all["none"][0][0], 1.76), "all, none, 8L": (loss_all["none"][-1][0], 2.08),
+          "copy, none, L": (loss_copy["none"][0][0], 1.01), "copy, none, 8L": (loss_copy["none"][-1][0], 1.92),
+          "Markov, PI s=8, L": (loss_markov["pi_fixed"][0][0], 1.97),
+          "Markov, none, L": (loss_markov["none"][0][0], 2.02), "copy, PI s=8, L": (loss_copy["pi_fixed"][0][0], 1.89)}
+assert all(round(got, 2) == want for got, want in stated.values()), stated
 assert round(loss_copy["yarn_dynamic"][-1][0], 2) == 1.81 and loss_copy["yarn_dynamic"][-1][0] == min(
     v[-1][0] for v in loss_copy.values())
 assert loss_copy["none"][-1][0] - loss_copy["none"][0][0] > 0.8
