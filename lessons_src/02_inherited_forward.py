@@ -127,8 +127,9 @@ assert cos_bf16._base is None
 # Two consequences worth knowing:
 #
 # * Writing into the returned `cos` **in place** writes into the module's cache (it is the same
-#   memory) and changes every later call. `apply_rotary_pos_emb` never does that; your own code
-#   should not either:
+#   memory) and changes what every later call returns, until a rebuild replaces the table.
+#   `apply_rotary_pos_emb` never does that (it gathers rows, a copy); your own code should not
+#   either:
 
 # %%
 cos, _ = rope(x32, seq_len=10)
@@ -136,7 +137,12 @@ before = rope.cos_cached[0, 0].item()
 cos[0, 0] = 123.0                      # an in-place write into the view
 print("cos_cached[0, 0] before / after:", before, "/", rope.cos_cached[0, 0].item())
 assert rope.cos_cached[0, 0].item() == 123.0
+later, _ = rope(x32, seq_len=5)        # a later, shorter call: no rebuild, so it gets the written value
+print("a later call's cos[0, 0]:", later[0, 0].item())
+assert later[0, 0].item() == 123.0
 rope.max_seq_len_cached = None         # repair: force a rebuild on the next call
+repaired, _ = rope(x32, seq_len=5)
+assert repaired[0, 0].item() == 1.0    # cos(0): the rebuilt table is right again
 
 # %% [markdown]
 # * The table keeps the dtype of the call that **built** it. A float32 request served from a
