@@ -151,8 +151,9 @@ assert dyn_where == "DynamicNTKScalingRotaryEmbedding._set_cos_sin_cache"
 
 # %% [markdown]
 # On a fresh module the cache check `max_seq_len_cached is None` is true, so forward calls the
-# builder with `seq_len=None`. The dynamic class's own builder starts with
-# `seq_len > self.max_position_embeddings`, and that comparison fails **before any `arange`**.
+# builder with `seq_len=None`. The dynamic class's own builder stores it (`max_seq_len_cached =
+# None` again) and then tests `seq_len > self.max_position_embeddings`, and that comparison fails
+# **before any `arange`**.
 # The standard class's builder has no such test, so its first failure is `arange(None)`. After a
 # valid call, both classes fail earlier, in forward's own cache check `seq_len > max_seq_len_cached`:
 
