@@ -70,7 +70,7 @@ __all__ = [
 CLOCK_DIM = 64
 CLOCK_BASE = 10000.0
 CLOCK_L = 4096
-LABELLED_PAIRS = (0, 16, 23, 27, 31)
+LABELLED_PAIRS = (0, 12, 23, 27, 31)  # evenly spread on the ruler (16 sat so close to 23 it read "16 23")
 SCALED_METHODS = tuple(m for m in METHODS if m != "plain")
 ARC_STEP = 2 * math.pi / 180  # polyline resolution of an arc: 2 degrees
 TURN = 2 * math.pi
