@@ -90,7 +90,8 @@ print("ipywidgets 8 and jupyterlab_widgets are installed")
 #   and puts a fresh one in its place (nothing is ever deleted);
 # * `make progress` lists every exercise of your lessons with its status (section 4).
 #
-# The next cell tells you which copy this notebook is (its output depends on where it runs, so
+# The next cell tells you which copy this notebook is. Run it: until you do, every copy shows the
+# line saved when the course was built, in `lessons/` (its output depends on where it runs, so
 # the notebook tests do not compare it):
 
 # %%
@@ -99,8 +100,9 @@ manifest = Path.cwd().parent / ".course-manifest.json"   # tools/workspace.py re
 if manifest.is_file():
     print("This is your copy, in the workspace", Path.cwd().parent, "- your saved answers stay here.")
 elif repo is not None and here == repo / "lessons":
-    print("This is the course's own copy in lessons/, which the course's tests check: answers typed here",
-          "are not kept apart from the course. Start with `make lab` to work in your workspace.")
+    print("Running in the course's own lessons/ folder, where the course is built and tested: answers typed",
+          "here are not kept apart from the course; `make lab` gives you a workspace. (Every copy shows this",
+          "saved line until its cell is run.)")
 else:
     print("This notebook runs outside a workspace made by `make lab`:", here)
 
