@@ -167,3 +167,12 @@ def test_messages_stay_short_for_big_wrong_answers():
     pair = check_exercise("tables", lambda: (torch.zeros(2), torch.ones(3)), lambda: (torch.zeros(2), torch.ones(2)),
                           [Case()], quiet=True)
     assert "tuple of 2: (tensor of shape (2,)" in pair.message and len(pair.message) < 600
+
+
+def test_a_set_cannot_answer_an_ordered_question():
+    # {11, 8} iterates in an order of Python's choosing; it must not pass for (8, 11)
+    for answer in ({8, 11}, frozenset({8, 11})):
+        result = check_answer("pair", answer, (8, 11), quiet=True)
+        assert result.status == WRONG and "in order, got" in result.message
+    assert check_answer("pair", [8, 11], (8, 11), quiet=True).status == CORRECT
+    assert check_answer("members", [11, 8], {8, 11}, quiet=True).status == CORRECT

@@ -240,6 +240,8 @@ def mismatch(got, expected, rtol: float = 1e-5, atol: float = 1e-8, dtype=None) 
         return (f"{extra} of your items {'does' if extra == 1 else 'do'} not belong there and "
                 f"{missing} {'is' if missing == 1 else 'are'} missing")
     if isinstance(expected, (tuple, list)) and not isinstance(expected, torch.Size):
+        if isinstance(got, (set, frozenset)):  # a set has no order, so it cannot answer in order
+            return f"expected a {type(expected).__name__} of {len(expected)} items in order, got {_type_name(got)}"
         items = _as_items(got)
         if items is None:
             return f"expected a {type(expected).__name__} of {len(expected)} items, got {_type_name(got)}"
