@@ -282,7 +282,7 @@ explorer.show()
 # %% [markdown]
 # ## Exercises
 #
-# Solutions: `lessons/solutions/03_cache_trigger.ipynb` (open it after trying).
+# Solutions: [solutions/03_cache_trigger.ipynb](solutions/03_cache_trigger.ipynb) (open it after trying).
 #
 # **1. Predict.** One fresh dynamic module (D = 64, L = 4096, s = 1) serves these calls, in this
 # order: 4000, 4001, 6000, 6001, 5000, 5001, 6002. Without running anything, predict (a) how many

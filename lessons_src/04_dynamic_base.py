@@ -501,7 +501,7 @@ explorer.show()
 # %% [markdown]
 # ## Exercises
 #
-# Solutions: `lessons/solutions/04_dynamic_base.ipynb` (open it after trying). The checkers say
+# Solutions: [solutions/04_dynamic_base.ipynb](solutions/04_dynamic_base.ipynb) (open it after trying). The checkers say
 # "not attempted yet" until you replace the `...`.
 #
 # **1. Predict.** D = 64, b = 10⁴, L = 4096, s = 2, and one call of l = 32L = 131072 tokens. Which

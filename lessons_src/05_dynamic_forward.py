@@ -716,7 +716,7 @@ for c in CLAIMS:
 # %% [markdown]
 # ## Exercises
 #
-# Solutions: `lessons/solutions/05_dynamic_forward.ipynb` (open it after trying).
+# Solutions: [solutions/05_dynamic_forward.ipynb](solutions/05_dynamic_forward.ipynb) (open it after trying).
 #
 # **1. Derive.** A fresh DeepSeek dynamic module (base 10000, dimension `dim`,
 # `max_position_embeddings = L`, `scaling_factor = s`) serves forward calls of the lengths in
