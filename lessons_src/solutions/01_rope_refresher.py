@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 01 · RoPE refresher: solutions
 #
-# One way to solve each exercise of `lessons/01_rope_refresher.ipynb`, checked by the same
+# One way to solve each exercise of [01 · RoPE refresher](../01_rope_refresher.ipynb), checked by the same
 # checkers the lesson uses. Try the exercises first.
 
 # %%

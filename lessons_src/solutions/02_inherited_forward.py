@@ -1,7 +1,7 @@
 # %% [markdown]
 # # 02 · The inherited forward: solutions
 #
-# One way to solve each exercise of `lessons/02_inherited_forward.ipynb`, checked by the same
+# One way to solve each exercise of [02 · The inherited forward](../02_inherited_forward.ipynb), checked by the same
 # checkers the lesson uses. Try the exercises first.
 
 # %%
