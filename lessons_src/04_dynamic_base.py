@@ -401,6 +401,8 @@ first_never_turned = {4096: 23, 2048: 21}
 comes_back = {}  # (L, s) -> the first length at which a never-turned pair is beyond again
 for L, i0 in first_never_turned.items():
     l = np.arange(L + 1, 131073)
+    for s in (1.0, 1.25):
+        assert ((l - 1) / (L - 1) > (1 + s * (l / L - 1)) ** (2 * i0 / 62)).all()  # never inside
     for s in np.arange(1.5, 16.01, 0.25):
         beyond = (l - 1) / (L - 1) > (1 + s * (l / L - 1)) ** (2 * i0 / 62)
         assert not beyond[0]  # every never-turned pair is inside one token past L
