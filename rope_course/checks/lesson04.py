@@ -13,9 +13,11 @@ The expected values are computed here from the package (`functional.dynamic_ntk_
 
 from __future__ import annotations
 
+import numbers
+
 from ..angles import angle_report
 from ..functional import dynamic_ntk_base
-from ._core import check_answer
+from ._core import WRONG, CheckResult, check_answer, report
 
 __all__ = [
     "BEYOND_SETTING",
@@ -24,6 +26,7 @@ __all__ = [
     "check_beyond_pairs",
     "check_doubling_length",
     "check_s_min",
+    "refuse_unnumbered",
 ]
 
 BEYOND_SETTING = {"max_position_embeddings": 4096, "scaling_factor": 2.0, "seq_len": 32 * 4096, "dim": 64,
@@ -33,6 +36,24 @@ S_MIN_SETTING = {"max_position_embeddings": 2048, "seq_len": 3000, "dim": 64, "b
 S_MIN_RTOL = 2e-3  # "three significant digits": 1.63 for 1.629 passes, 1.62 does not
 
 
+def refuse_unnumbered(name, answer, first, last, what, hint):
+    """A WRONG result when `answer` (a set, list or tuple) holds something that is not one of the
+    numbers `first`..`last` of the `what` (strings, non-whole floats, bools, numbers out of range),
+    else None. Without it such an answer only gets "n of your items do not belong there"."""
+    if not isinstance(answer, (set, frozenset, list, tuple)):
+        return None  # check_answer says what it expected
+    for item in answer:
+        whole = isinstance(item, numbers.Real) and float(item).is_integer()  # 5.0 counts as 5, as elsewhere
+        if isinstance(item, bool) or not whole:
+            why = f"the {what} are numbered: give their numbers as integers, not {type(item).__name__} {item!r}"
+        elif not first <= item <= last:
+            why = f"the {what} are numbered {first} to {last}; {item} is not one of them"
+        else:
+            continue
+        return CheckResult(WRONG, f"{name}: wrong: {why}\n  Hint: {hint}", name, hint)
+    return None
+
+
 def _beyond_expected() -> set[int]:
     p = BEYOND_SETTING
     r = angle_report("dynamic NTK", p["seq_len"], p["scaling_factor"], p["dim"], p["base"],
@@ -40,13 +61,19 @@ def _beyond_expected() -> set[int]:
     return {int(i) for i in r["pairs_never_turned"][r["fraction"][r["never_turned"]] > 1]}
 
 
+_BEYOND_HINT = ("a never-turned pair i sweeps (l-1)/(L-1) * a^(-2i/(D-2)) of its trained range; the factor "
+                "a^(-2i/(D-2)) shrinks with i, so which end of the never-turned pairs goes beyond first?")
+
+
 def check_beyond_pairs(answer, quiet: bool = False):
     """`answer`: the set of pair indices whose largest angle at seq_len exceeds their largest trained one."""
+    last_pair = BEYOND_SETTING["dim"] // 2 - 1
+    refused = refuse_unnumbered("beyond_pairs", answer, 0, last_pair, "pairs", _BEYOND_HINT)
+    if refused:
+        return report(refused, quiet)
     return check_answer(
         "beyond_pairs", answer, _beyond_expected() if answer is not Ellipsis else None,
-        hint="a never-turned pair i sweeps (l-1)/(L-1) * a^(-2i/(D-2)) of its trained range; the factor "
-             "a^(-2i/(D-2)) shrinks with i, so which end of the never-turned pairs goes beyond first?",
-        quiet=quiet,
+        hint=_BEYOND_HINT, quiet=quiet,
     )
 
 

@@ -15,8 +15,6 @@ fix's trace by running the fixed module against fresh ones.
 
 from __future__ import annotations
 
-import numbers
-
 import torch
 
 from ..calls import CountingRotaryEmbedding, simulate_calls
@@ -25,8 +23,9 @@ from ..hf_reset import HFDynamicRope
 from ..presets import KIMI_K2_INSTRUCT, rotary_class_for
 from ..rotary import DynamicNTKScalingRotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import WRONG, Case, CheckResult, check_answer, check_exercise, report
+from ._core import Case, check_answer, check_exercise, report
 from .lesson03 import named_items
+from .lesson04 import refuse_unnumbered
 
 __all__ = [
     "HISTORY_CASES",
@@ -186,26 +185,11 @@ _MISCONCEPTION_HINT = ("each statement is settled by one experiment from lessons
                        "configs, the bracket at s = 1, a decode loop); the cells after this one run them.")
 
 
-def _not_statement_numbers(answer) -> str | None:
-    """Why `answer` is not a collection of statement numbers 1..MISCONCEPTION_COUNT (None if it is).
-    Without this a set of strings, or of 0-based indices, would only get "n items do not belong"."""
-    if not isinstance(answer, (set, frozenset, list, tuple)):
-        return None  # check_answer says what it expected
-    for item in answer:
-        whole = isinstance(item, numbers.Real) and float(item).is_integer()  # 5.0 counts as 5, as elsewhere
-        if isinstance(item, bool) or not whole:
-            return f"the statements are numbered: give their numbers as integers, not {type(item).__name__} {item!r}"
-        if not 1 <= item <= MISCONCEPTION_COUNT:
-            return f"the statements are numbered 1 to {MISCONCEPTION_COUNT}; {item} is not one of them"
-    return None
-
-
 def check_misconceptions(answer, quiet: bool = False):
     """`answer`: the set of the numbers (1-8) of the statements that are true."""
-    why = None if answer is Ellipsis else _not_statement_numbers(answer)
-    if why:
-        message = f"misconceptions: wrong: {why}\n  Hint: {_MISCONCEPTION_HINT}"
-        return report(CheckResult(WRONG, message, "misconceptions", _MISCONCEPTION_HINT), quiet)
+    refused = refuse_unnumbered("misconceptions", answer, 1, MISCONCEPTION_COUNT, "statements", _MISCONCEPTION_HINT)
+    if refused:
+        return report(refused, quiet)
     return check_answer(
         "misconceptions", answer, _true_statements() if answer is not Ellipsis else None,
         hint=_MISCONCEPTION_HINT, quiet=quiet,

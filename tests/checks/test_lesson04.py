@@ -42,6 +42,14 @@ def test_beyond_pairs_rejects_the_slow_end_and_all_nine():
     assert r.status == WRONG and "6 of your items" in r.message
 
 
+def test_beyond_pairs_says_when_the_items_are_not_pair_numbers():
+    r = check_beyond_pairs({"23", "24", "25"}, quiet=True)
+    assert r.status == WRONG and "as integers, not str" in r.message and "Hint" in r.message
+    r = check_beyond_pairs({23, 32}, quiet=True)  # D = 64 has pairs 0 to 31
+    assert r.status == WRONG and "numbered 0 to 31; 32 is not one of them" in r.message
+    assert check_beyond_pairs({23.0, 24, np.int64(25)}, quiet=True).correct
+
+
 # --- exercise 2: where the base doubles -----------------------------------------------------------
 def test_doubling_length():
     L, s, D = 4096, 2.0, 64
