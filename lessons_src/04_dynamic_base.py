@@ -261,10 +261,11 @@ assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 # of high-frequency information and of small, local relationships
 # ([paper-yarn-3-1](../SOURCES.md#paper-yarn-3-1), [paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)).
 # NTK-aware scaling with the same factor changes the base instead: pair 0 keeps its 1 rad per
-# token, the fast pairs are slowed far less than by PI (pair 8 keeps 0.70 of its speed, not 0.25), and only the
-# slowest pair is divided by the full s. It does not leave them all alone: YaRN's §3.2 counts the
-# base change among the stretchings that bring neighbouring tokens closer, which is what its
-# "NTK-by-parts" (and DeepSeek's YaRN class) then avoids for the fast pairs.
+# token, the fast pairs are slowed far less than by PI (pair 8 keeps 0.70 of its speed, not
+# 0.25), and only the slowest pair is divided by the full s. It does not leave them all alone:
+# every pair but pair 0 still turns more slowly than in training, so neighbouring tokens still
+# come a little closer in them. YaRN's "NTK-by-parts" (and DeepSeek's YaRN class) leaves the fast
+# pairs exactly as trained ([paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)).
 
 # %%
 s = 4.0
@@ -276,6 +277,7 @@ for i in (0, 8, 16, 24, 31):
     print(f"  pair {i:2d}: {theta[i].item():.3e} | {pi_theta[i].item():.3e} | {ntk_theta[i].item():.3e}")
 assert torch.allclose(pi_theta / theta, torch.full_like(theta, 1 / s))
 assert round((ntk_theta / theta)[8].item(), 2) == 0.70
+assert bool((ntk_theta[1:] < theta[1:]).all())  # every pair but pair 0 turns more slowly than in training
 assert (ntk_theta / theta)[0].item() == 1.0 and math.isclose((ntk_theta / theta)[-1].item(), 1 / s, rel_tol=1e-6)
 assert bool((ntk_theta >= pi_theta * (1 - 1e-6)).all())  # never slows a pair more than PI (float32 tables)
 
