@@ -298,8 +298,33 @@ assert all(abs(s - same_distance_64[0]) > 0.1 for s in other.values())  # other 
 
 # %% [markdown]
 # In float64 the five scores agree to within 1e-13. In float32, the table the model actually
-# uses, they spread by about 2e-4 (the fourth decimal, at position 4000), because `p * inv_freq`
-# is rounded to float32 before the cosine (lesson 08 measures this at 100k+ positions).
+# uses, they spread by about 2e-4 (the fourth decimal, at position 4000). Which rounding is it?
+# Two tables in float64 that each keep one of float32's two roundings tell: the angle
+# `p * inv_freq` rounded to float32 (then an exact cosine), or the exact angle with its cosine and
+# sine rounded to float32:
+
+# %%
+positions_f64 = torch.arange(4096, dtype=torch.float64)
+angle_rounded = torch.outer(positions_f64.float(), inv_freq).double()       # float32 product, kept exact after
+angle_exact = torch.outer(positions_f64, inv_freq.double())
+angle_rounded, angle_exact = torch.cat((angle_rounded, angle_rounded), -1), torch.cat((angle_exact, angle_exact), -1)
+spread = {}
+for label, cos_t, sin_t in (("angles rounded to float32", angle_rounded.cos(), angle_rounded.sin()),
+                            ("cos and sin rounded to float32", angle_exact.cos().float().double(),
+                             angle_exact.sin().float().double())):
+    scores = [score(m, n, cos_t, sin_t) for m, n in pairs]
+    spread[label] = max(scores) - min(scores)
+    print(f"{label:31s}: spread {spread[label]:.1e}")
+assert abs(spread["angles rounded to float32"] / drift_32 - 1) < 0.1     # the angle rounding is the drift
+ratio = spread["angles rounded to float32"] / spread["cos and sin rounded to float32"]
+print(f"angle rounding / output rounding: {ratio:.0f}x")
+assert ratio > 100                                                          # a few hundred times smaller
+
+# %% [markdown]
+# The angle's rounding is the drift: at position 4000 a float32 number is spaced `2^-12 ~ 2.4e-4`
+# apart, so `p * inv_freq` can be off by half that before the cosine is taken; the rounding of
+# cos and sin themselves is a few hundred times smaller (lesson 08 measures the angle error at
+# 100k+ positions).
 #
 # ## 6. The clock picture: what a longer sequence asks of each pair
 #
