@@ -312,9 +312,10 @@ assert "Hint:" in results[1].message and "6.28" not in results[1].message   # th
 # **Your progress.** Save your notebooks, then run `make progress` from the repository root: it
 # runs each of your workspace lessons headless on a fresh kernel, in a temporary copy (your files
 # are never written), and prints a table of every exercise with its status (correct; wrong, with
-# the checker's message; not attempted; or error, when a cell before the checker failed), then
-# one summary line. `make progress LESSON=03` runs one lesson. The statuses come from the
-# checkers themselves, not from printed text.
+# the checker's message; not attempted; or error, when the checker's cell raised, typically
+# because a cell before it failed), then one summary line; the solutions are not part of it.
+# `make progress LESSON=03` runs one lesson. The statuses come from the checkers themselves, not
+# from printed text.
 #
 # ## 5. The course's own checks (not your answers)
 #
