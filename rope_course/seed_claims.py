@@ -58,7 +58,8 @@ CLAIMS = [
     _c("C10", "dynamic base makes long-seq attention similar to short-seq trained",
        WRONG, "at no s and l > L do the never-turned pairs sweep their trained angle range: too far at small s "
               "(s = 1: all beyond), squeezed at large s (s = 4, 2L: 0.40-0.67 of it), a mix that moves with l; "
-              "attention itself is measured in lessons 06 and 10", "7.5"),
+              "one token past L the worst is within 1.0073x of it (as plain RoPE), at 2L no s keeps it within "
+              "1.15x; attention itself is measured in lessons 06 and 10", "7.5"),
     _c("C11", "No Additional Cost",
        WRONG, "every decode step rebuilds the whole table (and past L recomputes inv_freq and the base)", "7.6"),
     _c("C12", "Forward O(1)",
@@ -66,8 +67,8 @@ CLAIMS = [
                         "rebuilds every step", "7.6"),
     _c("C13", "O(dim + seq * dim/2) for long seq recompute",
        WRONG, "the recompute is not for long seq only: it runs at every growth of the cache, at any length (every "
-              "decode step); and it evaluates cos and sin over the whole (seq, dim) table, 2*seq*dim "
-              "evaluations, which the count leaves out", "7.6"),
+              "decode step); as an order O(seq * dim) it is right, as a count it is 4x short: cos and sin are "
+              "evaluated over the whole (seq, dim) table, 2*seq*dim evaluations, not seq*dim/2", "7.6"),
     _c("C14", "cos[p, d] = cos(p * inv_freq_new[d//2])",
        WRONG, "the index is d mod D/2 (table = cat(freqs, freqs)); d//2 is the interleaved layout", "7.7"),
     _c("C15", "Input/Output: Same as standard: cos, sin (seq_len, dim)",
