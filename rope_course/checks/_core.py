@@ -29,6 +29,7 @@ import json
 import math
 import numbers
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "check_answer",
     "compare",
     "mismatch",
+    "named_items",
     "report",
 ]
 
@@ -89,6 +91,16 @@ class CheckResult:
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(self.message)
+
+
+def named_items(result: CheckResult, labels) -> CheckResult:
+    """`result` with the framework's 0-based "item k" replaced by the exercise's own name for item k
+    (a learner reads "call 3", not "item 2")."""
+    match = re.search(r"\bitem (\d+):", result.message)
+    if match is None or int(match.group(1)) >= len(labels):
+        return result
+    message = result.message.replace(match.group(0), f"{labels[int(match.group(1))]}:", 1)
+    return CheckResult(result.status, message, result.exercise, result.hint)
 
 
 def report(result: CheckResult, quiet: bool = False) -> CheckResult:

@@ -12,10 +12,8 @@ The expected values are computed here, from the package's simulation of the rule
 
 from __future__ import annotations
 
-import re
-
 from ..calls import simulate_calls
-from ._core import Case, CheckResult, check_answer, check_exercise, report
+from ._core import Case, check_answer, check_exercise, named_items, report
 
 __all__ = [
     "TRACE_CALLS",
@@ -50,16 +48,6 @@ REBUILD_CASES = [
     Case(([3000, 2500, 1000, 3001],), label="a long call, two shorter ones, one more token"),
     Case(([4096, 4097, 100, 4097, 4098],), label="4096, 4097, 100, 4097, 4098"),
 ]
-
-
-def named_items(result: CheckResult, labels) -> CheckResult:
-    """`result` with the framework's 0-based "item k" replaced by the exercise's own name for item k
-    (a learner reads "call 3", not "item 2")."""
-    match = re.search(r"\bitem (\d+):", result.message)
-    if match is None or int(match.group(1)) >= len(labels):
-        return result
-    message = result.message.replace(match.group(0), f"{labels[int(match.group(1))]}:", 1)
-    return CheckResult(result.status, message, result.exercise, result.hint)
 
 
 def _trace_expected():

@@ -23,8 +23,7 @@ from ..hf_reset import HFDynamicRope
 from ..presets import KIMI_K2_INSTRUCT, rotary_class_for
 from ..rotary import DynamicNTKScalingRotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import Case, check_answer, check_exercise, report
-from .lesson03 import named_items
+from ._core import Case, check_answer, check_exercise, named_items, report
 from .lesson04 import refuse_unnumbered
 
 __all__ = [

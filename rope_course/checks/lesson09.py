@@ -8,8 +8,7 @@ import torch
 
 from ..variants import critical_pair, llama3_inv_freq, original_inv_freq
 from ..yarn import yarn_get_mscale
-from ._core import Case, check_answer, check_exercise, report
-from .lesson03 import named_items  # 'divided: ...' rather than the framework's 'item 2: ...'
+from ._core import Case, check_answer, check_exercise, named_items, report
 
 __all__ = ["LLAMA3_SHAPE", "check_fixed_logits", "check_never_turned_llama3", "check_llama3_split"]
 
