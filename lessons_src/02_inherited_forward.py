@@ -400,11 +400,11 @@ assert isinstance(late_error, AttributeError) and "scaling_factor" in str(late_e
 #   cast copies only when the dtypes differ. The cache keeps the dtype of the call that built it
 #   (a bf16-built cache serves float32 requests at bf16 precision: errors up to `2^-9 ~ 0.002`).
 # * `x` supplies only device and dtype; `seq_len` is required. Without it upstream raises a
-#   `TypeError` whose place depends on the class and the history: `torch.arange(None)` in the
-#   standard builder of a fresh module, the dynamic builder's `None > max_position_embeddings`
-#   in a fresh dynamic module (the seed's example), the forward's `None > max_seq_len_cached`
-#   once a call has cached a length. What decides it is the module's state, not the class alone.
-#   The package says so with a `ValueError` instead.
+#   `TypeError` whose place depends on the class and on the module's state: `torch.arange(None)`
+#   in the standard builder of a fresh module, the dynamic builder's `None >
+#   max_position_embeddings` in a fresh dynamic module (the seed's example), the forward's
+#   `None > max_seq_len_cached` once a call has cached a length. The package says so with a
+#   `ValueError` instead.
 # * The buffers are `persistent=False`: not in `state_dict`.
 # * `scaling_factor` goes before `super().__init__` because the parent's `__init__` dispatches
 #   to the override; it matters for the linear class (AttributeError), not for the dynamic one.
