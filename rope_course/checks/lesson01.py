@@ -17,8 +17,7 @@ import torch
 from ..angles import never_turned, swept_arc
 from ..attention import inv_freq64
 from ..functional import apply_rotary_pos_emb, cos_sin_tables, deinterleave, inv_freq_for_base, rotate_half
-from ._core import Case, CheckResult, check_answer, check_exercise, report
-from .lesson03 import named_items
+from ._core import Case, CheckResult, check_answer, check_exercise, named_items, report
 
 __all__ = [
     "interleave",

@@ -26,8 +26,7 @@ import torch
 from .._validate import upstream_errors
 from ..rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, report
-from .lesson03 import named_items
+from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, named_items, report
 
 __all__ = [
     "shares_storage",
