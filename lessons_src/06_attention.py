@@ -510,7 +510,7 @@ explorer.show()
 # ## Exercises
 #
 # Each cell calls a checker: "not attempted yet" until you answer, then "correct" or what is
-# wrong, with a hint. Solutions: `lessons/solutions/06_attention.ipynb`.
+# wrong, with a hint. Solutions: [solutions/06_attention.ipynb](solutions/06_attention.ipynb).
 #
 # **Exercise 1 (derive).** At a fixed s the worst never-turned ratio r_{i*}(l) grows like l^k
 # for long l. Take Llama 2's rotary setting, D = 128, b = 10⁴, L = 4096, and give k (a number;

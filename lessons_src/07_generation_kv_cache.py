@@ -529,7 +529,7 @@ explorer.show()
 #
 # ## Exercises
 #
-# Solutions: `lessons/solutions/07_generation_kv_cache.ipynb`.
+# Solutions: [solutions/07_generation_kv_cache.ipynb](solutions/07_generation_kv_cache.ipynb).
 #
 # **Exercise 1 (predict).** A fresh dynamic module (D = 64, b = 10⁴, L = 4096, s = 2) serves a
 # prefill of 3000 tokens, then one token per step until the sequence has 6000 tokens, keys cached

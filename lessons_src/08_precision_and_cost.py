@@ -692,4 +692,4 @@ def fixed_rebuild(base, dim, seq_len, dtype):
 result = check_fixed_rebuild(fixed_rebuild)
 
 # %% [markdown]
-# Solutions: `lessons/solutions/08_precision_and_cost.ipynb` (open it after trying).
+# Solutions: [solutions/08_precision_and_cost.ipynb](solutions/08_precision_and_cost.ipynb) (open it after trying).

@@ -883,4 +883,4 @@ llama3_split = ...
 result = check_llama3_split(llama3_split)
 
 # %% [markdown]
-# Solutions: `lessons/solutions/09_real_models_and_next.ipynb` (open it after trying).
+# Solutions: [solutions/09_real_models_and_next.ipynb](solutions/09_real_models_and_next.ipynb) (open it after trying).

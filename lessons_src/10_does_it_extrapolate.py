@@ -1095,7 +1095,7 @@ assert round(decode_rows["recall", 2 * L][1][0], 3) == -0.064
 # ## Exercises
 #
 # Each cell calls a checker: "not attempted yet" until you answer, then "correct" or what is wrong
-# with a hint. Solutions: `lessons/solutions/10_does_it_extrapolate.ipynb`.
+# with a hint. Solutions: [solutions/10_does_it_extrapolate.ipynb](solutions/10_does_it_extrapolate.ipynb).
 #
 # **Exercise 1 (derive).** The lesson tested s_min at 4L and 8L. Derive s_min for the toy
 # (D = 32, b = 100, L = 128) at **T = 3L = 384**, as a number to at least 3 significant digits.

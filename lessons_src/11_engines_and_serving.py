@@ -556,4 +556,4 @@ padded_batch_bases = ...
 result = check_padded_batch(padded_batch_bases)
 
 # %% [markdown]
-# Solutions: `lessons/solutions/11_engines_and_serving.ipynb`.
+# Solutions: [solutions/11_engines_and_serving.ipynb](solutions/11_engines_and_serving.ipynb).
