@@ -117,13 +117,31 @@ def saved_explorer_outputs(nb) -> int:
     return count
 
 
+_EXPLORER_IMPORT = re.compile(r"from[ \t]+rope_course\.explorers(?:\.\w+)?[ \t]+import[ \t]+(\([^)]*\)|[^\n#]+)")
+
+
+def explorer_names(nb) -> set[str]:
+    """Class names (capitalised) a notebook imports from rope_course.explorers, in any cell."""
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            src = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+            for group in _EXPLORER_IMPORT.findall(src):
+                names |= {name.split(" as ")[-1].strip() for name in group.strip("()").split(",") if name.strip()}
+    return {name for name in names if name[:1].isupper()}
+
+
 def source_shows_explorer(nb) -> bool:
-    """A code cell imports from rope_course.explorers (or names an Explorer) and calls .show()."""
+    """A code cell calls .show() and names an explorer: the module, an Explorer, or a name the
+    notebook imports from rope_course.explorers in any cell (lesson 09 builds `ScalingCompare()`
+    in a cell of its own, below the import)."""
+    names = explorer_names(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         src = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-        if _SHOW_CALL.search(src) and ("explorers" in src or "Explorer" in src):
+        if _SHOW_CALL.search(src) and ("explorers" in src or "Explorer" in src
+                                        or any(re.search(rf"\b{re.escape(n)}\b", src) for n in names)):
             return True
     return False
 

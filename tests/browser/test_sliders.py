@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from .jupyter_server import explorer_notebooks, read_unvalidated, saved_explorer_outputs
+from .jupyter_server import explorer_notebooks, lessons_dir, read_unvalidated, saved_explorer_outputs
 from .lab_page import (
     BOX_STATE,
     KERNEL_IDLE,
@@ -158,6 +158,16 @@ def pixels_differ(src_a: str | None, src_b: str | None) -> str:
 
 def test_some_lessons_have_explorers():
     assert NOTEBOOKS, "no lesson in lessons/ shows an explorer (rc-explorer widget or Explorer(...).show())"
+
+
+def test_every_lesson_that_shows_an_explorer_is_walked():
+    """A lesson that imports an explorer and calls .show() must be in NOTEBOOKS: a detector that
+    misses one would skip its sliders silently (it once missed lesson 09's ScalingCompare)."""
+    walked = {path.name for path in NOTEBOOKS}
+    for path in sorted(lessons_dir().glob("*.ipynb")):
+        text = path.read_text()
+        if "rope_course.explorers" in text and ".show()" in text:
+            assert path.name in walked, f"{path.name} shows an explorer but the browser test would skip it"
 
 
 def _fail(message: str, page):
