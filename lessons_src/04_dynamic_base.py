@@ -263,9 +263,13 @@ assert math.isclose(wl_new[-1].item(), 2 * wl[-1].item(), rel_tol=1e-6)
 # NTK-aware scaling with the same factor changes the base instead: pair 0 keeps its 1 rad per
 # token, the fast pairs are slowed far less than by PI (pair 8 keeps 0.70 of its speed, not
 # 0.25), and only the slowest pair is divided by the full s. It does not leave them all alone:
-# every pair but pair 0 still turns more slowly than in training, so neighbouring tokens still
-# come a little closer in them. YaRN's "NTK-by-parts" (and DeepSeek's YaRN class) leaves the fast
-# pairs exactly as trained ([paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)).
+# every pair but pair 0 still turns more slowly than in training (at every s > 1 and every D:
+# b' > b), so neighbouring tokens still come closer in them, a little in the fast pairs (pair 1
+# keeps 0.96 of its speed) and as much as under PI in the slowest. YaRN's "NTK-by-parts" leaves
+# the fast pairs exactly as trained ([paper-yarn-3-2](../SOURCES.md#paper-yarn-3-2)), and so does
+# DeepSeek's YaRN class for every pair up to the start of its correction range
+# ([upstream-yarn-helpers](../SOURCES.md#upstream-yarn-helpers),
+# [upstream-yarn](../SOURCES.md#upstream-yarn)).
 
 # %%
 s = 4.0
@@ -273,11 +277,16 @@ theta = rc.inv_freq_for_base(10000, 64).double()
 pi_theta = theta / s  # the linear class: every frequency divided by s
 ntk_theta = rc.inv_freq_for_base(10000 * s ** (64 / 62), 64).double()  # NTK-aware: base b * s^(D/(D-2))
 print("angle per token (rad) of pair i: plain | PI, s = 4 | NTK-aware, s = 4")
-for i in (0, 8, 16, 24, 31):
+for i in (0, 1, 8, 16, 24, 31):
     print(f"  pair {i:2d}: {theta[i].item():.3e} | {pi_theta[i].item():.3e} | {ntk_theta[i].item():.3e}")
 assert torch.allclose(pi_theta / theta, torch.full_like(theta, 1 / s))
 assert round((ntk_theta / theta)[8].item(), 2) == 0.70
-assert bool((ntk_theta[1:] < theta[1:]).all())  # every pair but pair 0 turns more slowly than in training
+assert round((ntk_theta / theta)[1].item(), 2) == 0.96
+for s_any in np.arange(1.25, 16.01, 0.25):  # every pair but pair 0 slower, at every slider s and D
+    for dim in (4, 8, 16, 32, 64, 128):
+        plain = rc.inv_freq_for_base(10000, dim)
+        rebased = rc.inv_freq_for_base(10000 * float(s_any) ** (dim / (dim - 2)), dim)
+        assert rebased[0].item() == 1.0 and bool((rebased[1:] < plain[1:]).all())
 assert (ntk_theta / theta)[0].item() == 1.0 and math.isclose((ntk_theta / theta)[-1].item(), 1 / s, rel_tol=1e-6)
 assert bool((ntk_theta >= pi_theta * (1 - 1e-6)).all())  # never slows a pair more than PI (float32 tables)
 
