@@ -57,9 +57,10 @@ CLAIMS = [
        HOLDS, "rows are picked by absolute position_ids, after DeepSeek's de-interleave of q and k", "7.4"),
     _c("C10", "dynamic base makes long-seq attention similar to short-seq trained",
        WRONG, "at no s and l > L do the never-turned pairs sweep their trained angle range: too far at small s "
-              "(s = 1: all beyond), squeezed at large s (s = 4, 2L: 0.40-0.67 of it), a mix that moves with l; "
-              "one token past L the worst is within 1.0073x of it (as plain RoPE), at 2L no s keeps it within "
-              "1.15x; attention itself is measured in lessons 06 and 10", "7.5"),
+              "(s = 1: all beyond), squeezed at large s, a mix that moves with l; at the seed's L = 2048: s = 4, "
+              "2L squeezes them to 0.40-0.67 of it, one token past L the worst is within 1.0073x of it (as "
+              "plain RoPE), at 2L no s keeps it within 1.15x; attention itself is measured in lessons 06 and 10",
+       "7.5"),
     _c("C11", "No Additional Cost",
        WRONG, "every decode step rebuilds the whole table (and past L recomputes inv_freq and the base)", "7.6"),
     _c("C12", "Forward O(1)",
