@@ -48,7 +48,6 @@ __all__ = [
     "check_answer",
     "compare",
     "mismatch",
-    "named_items",
     "report",
 ]
 
@@ -93,14 +92,15 @@ class CheckResult:
         printer.text(self.message)
 
 
-def named_items(result: CheckResult, labels) -> CheckResult:
-    """`result` with the framework's 0-based "item k" replaced by the exercise's own name for item k
-    (a learner reads "call 3", not "item 2")."""
-    match = re.search(r"\bitem (\d+):", result.message)
-    if match is None or int(match.group(1)) >= len(labels):
-        return result
-    message = result.message.replace(match.group(0), f"{labels[int(match.group(1))]}:", 1)
-    return CheckResult(result.status, message, result.exercise, result.hint)
+def _name_item(why: str | None, item_names) -> str | None:
+    """`why` with the framework's 0-based "item k" replaced by the exercise's own name for item k
+    (a learner reads "call 3", not "item 2"); None (no mismatch) stays None."""
+    if why is None:
+        return None
+    match = re.search(r"\bitem (\d+):", why)
+    if not item_names or match is None or int(match.group(1)) >= len(item_names):
+        return why
+    return why.replace(match.group(0), f"{item_names[int(match.group(1))]}:", 1)
 
 
 def report(result: CheckResult, quiet: bool = False) -> CheckResult:
@@ -271,6 +271,22 @@ def mismatch(got, expected, rtol: float = 1e-5, atol: float = 1e-8, dtype=None) 
     return None if got == expected else "wrong value"
 
 
+def _unnumbered_item(answer, numbered) -> str | None:
+    """Why `answer` (a set, list or tuple) is not a collection of the numbers `first`..`last` of
+    the `what`, given `numbered = (first, last, what)`: strings, non-whole floats, bools, numbers
+    out of range; else None. Without it such an answer only gets "n of your items do not belong"."""
+    if numbered is None or not isinstance(answer, (set, frozenset, list, tuple)):
+        return None  # mismatch says what it expected
+    first, last, what = numbered
+    for item in answer:
+        whole = isinstance(item, numbers.Real) and float(item).is_integer()  # 5.0 counts as 5, as elsewhere
+        if isinstance(item, bool) or not whole:
+            return f"the {what} are numbered: give their numbers as integers, not {type(item).__name__} {item!r}"
+        if not first <= item <= last:
+            return f"the {what} are numbered {first} to {last}; {item} is not one of them"
+    return None
+
+
 def _with_hint(message: str, hint: str | None) -> str:
     return f"{message}\n  Hint: {hint}" if hint else message
 
@@ -316,12 +332,18 @@ def check_answer(
     dtype=None,
     hint: str | None = None,
     quiet: bool = False,
+    item_names=None,
+    numbered=None,
 ) -> CheckResult:
-    """Check a predicted or derived value. The stub is `...`; the message never shows `expected`."""
+    """Check a predicted or derived value. The stub is `...`; the message never shows `expected`.
+    `item_names` names the items of a tuple answer as the lesson numbers them ("call 3", not the
+    0-based "item 2"). `numbered = (first, last, what)` says that the items of a set answer are
+    the numbers first..last of the `what` ("pairs", "statements"), and refuses anything else with a
+    reason."""
     if answer is Ellipsis:
         return report(CheckResult(NOT_ATTEMPTED, f"{name}: {NOT_ATTEMPTED} (replace the ... with your answer)", name),
                       quiet)
-    why = mismatch(answer, expected, rtol, atol, dtype)
+    why = _unnumbered_item(answer, numbered) or _name_item(mismatch(answer, expected, rtol, atol, dtype), item_names)
     if why:
         shown = "" if why != "wrong value" else f": {_show(answer)} is not it"
         message = f"{name}: wrong{shown}" if shown else f"{name}: wrong: {why}"

@@ -17,7 +17,7 @@ import torch
 from ..angles import never_turned, swept_arc
 from ..attention import inv_freq64
 from ..functional import apply_rotary_pos_emb, cos_sin_tables, deinterleave, inv_freq_for_base, rotate_half
-from ._core import Case, CheckResult, check_answer, check_exercise, named_items, report
+from ._core import Case, CheckResult, check_answer, check_exercise
 
 __all__ = [
     "interleave",
@@ -111,14 +111,14 @@ HALF_FIXED_PORT_ITEMS = ("(a), does the score depend only on m - n", "(b), is it
 
 
 def check_half_fixed_port(answer, quiet: bool = False) -> CheckResult:
-    result = check_answer(
+    return check_answer(
         "half_fixed_port", answer, half_fixed_port_reference(),
         hint=("write the port's q after rotation as R_m P q and k as R_n k, with P the permutation and R_p the "
               "half-split rotation by the angles of position p. What is (R_m P q) . (R_n k), and which pairs of "
               "components does it multiply compared with DeepSeek's (R_m P q) . (R_n P k)?"),
-        quiet=True,
+        quiet=quiet,
+        item_names=HALF_FIXED_PORT_ITEMS,
     )
-    return report(named_items(result, HALF_FIXED_PORT_ITEMS), quiet)
 
 
 # --- exercise 4 ---------------------------------------------------------------------------------

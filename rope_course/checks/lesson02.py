@@ -26,7 +26,7 @@ import torch
 from .._validate import upstream_errors
 from ..rotary import DynamicNTKScalingRotaryEmbedding, LinearScalingRotaryEmbedding, RotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, named_items, report
+from ._core import CORRECT, Case, CheckResult, check_answer, check_exercise, report
 
 __all__ = [
     "shares_storage",
@@ -151,16 +151,16 @@ def failing_expression_reference() -> tuple[str, ...]:
 
 
 def check_failing_expression(answer, quiet: bool = False) -> CheckResult:
-    result = check_answer(
+    labels = tuple(f"situation {number}" for number in range(1, len(FAILURE_SITUATIONS) + 1))
+    return check_answer(
         "failing_expression", answer, failing_expression_reference(),
         hint=("follow the call: the forward's first line compares seq_len with max_seq_len_cached unless that is "
               "None; when it is None, the builder runs and the first expression that uses seq_len fails. What is "
               "max_seq_len_cached in each situation, which builder does each class have, and does a call that "
               "failed leave anything behind?"),
-        quiet=True,
+        quiet=quiet,
+        item_names=labels,
     )
-    labels = tuple(f"situation {number}" for number in range(1, len(FAILURE_SITUATIONS) + 1))
-    return report(named_items(result, labels), quiet)
 
 
 # --- exercise 2: bytes of the returned tensors -------------------------------------------------
@@ -183,14 +183,14 @@ RETURNED_BYTES_CALLS = ("call 1 (bfloat16, seq_len=4096)", "call 2 (float32, seq
 
 
 def check_returned_bytes(answer, quiet: bool = False) -> CheckResult:
-    result = check_answer(
+    return check_answer(
         "returned_bytes", answer, returned_bytes_reference(),
         hint=("a view holds no data of its own; .to(dtype) makes a copy only when the dtype differs from the "
               "dtype of the cache, and a rebuild builds the cache in the dtype of the x that asked for it. "
               "A copy of one table has seq_len x dim elements of the new dtype, and there are two tables."),
-        quiet=True,
+        quiet=quiet,
+        item_names=RETURNED_BYTES_CALLS,
     )
-    return report(named_items(result, RETURNED_BYTES_CALLS), quiet)
 
 
 # --- exercise 3: the "infer seq_len from x" fix -------------------------------------------------
@@ -210,13 +210,13 @@ def inferred_rows_reference() -> tuple[int, int]:
 
 
 def check_inferred_rows(answer, quiet: bool = False) -> CheckResult:
-    result = check_answer(
+    return check_answer(
         "inferred_rows", answer, inferred_rows_reference(),
         hint=("the fix passes x.shape[-2] as seq_len: which axis of value_states is that at a decode step? "
               "apply_rotary_pos_emb indexes the table with position_ids: which row indices must the table have?"),
-        quiet=True,
+        quiet=quiet,
+        item_names=("(rows returned)", "(rows needed)"),
     )
-    return report(named_items(result, ("(rows returned)", "(rows needed)")), quiet)
 
 
 # --- exercise 4: slice and cast ------------------------------------------------------------------

@@ -13,7 +13,7 @@ The expected values are computed here, from the package's simulation of the rule
 from __future__ import annotations
 
 from ..calls import simulate_calls
-from ._core import Case, check_answer, check_exercise, named_items, report
+from ._core import Case, check_answer, check_exercise
 
 __all__ = [
     "TRACE_CALLS",
@@ -60,14 +60,14 @@ def _trace_expected():
 
 def check_trace_prediction(answer, quiet: bool = False):
     """`answer = (number of calls of TRACE_CALLS that rebuild, l such that b'(l) serves call 6)`."""
-    result = check_answer(
+    labels = ("(a), the number of rebuilds", f"(b), the length whose base serves call {TRACE_ASKED_CALL}")
+    return check_answer(
         "trace_prediction", answer, _trace_expected() if answer is not Ellipsis else None,
         hint="the first call always rebuilds; after it, only a call strictly longer than every earlier one "
              "does. A call that does not rebuild runs on the base of the last rebuild.",
-        quiet=True,
+        quiet=quiet,
+        item_names=labels,
     )
-    labels = ("(a), the number of rebuilds", f"(b), the length whose base serves call {TRACE_ASKED_CALL}")
-    return report(named_items(result, labels), quiet)
 
 
 def _decode_rows_expected():

@@ -13,11 +13,9 @@ The expected values are computed here from the package (`functional.dynamic_ntk_
 
 from __future__ import annotations
 
-import numbers
-
 from ..angles import angle_report
 from ..functional import dynamic_ntk_base
-from ._core import WRONG, CheckResult, check_answer, report
+from ._core import check_answer
 
 __all__ = [
     "BEYOND_SETTING",
@@ -26,7 +24,6 @@ __all__ = [
     "check_beyond_pairs",
     "check_doubling_length",
     "check_s_min",
-    "refuse_unnumbered",
 ]
 
 BEYOND_SETTING = {"max_position_embeddings": 4096, "scaling_factor": 2.0, "seq_len": 32 * 4096, "dim": 64,
@@ -34,24 +31,6 @@ BEYOND_SETTING = {"max_position_embeddings": 4096, "scaling_factor": 2.0, "seq_l
 DOUBLING_SETTING = {"max_position_embeddings": 4096, "scaling_factor": 2.0, "dim": 64, "base": 10000.0}
 S_MIN_SETTING = {"max_position_embeddings": 2048, "seq_len": 3000, "dim": 64, "base": 10000.0}
 S_MIN_RTOL = 2e-3  # "three significant digits": 1.63 for 1.629 passes, 1.62 does not
-
-
-def refuse_unnumbered(name, answer, first, last, what, hint):
-    """A WRONG result when `answer` (a set, list or tuple) holds something that is not one of the
-    numbers `first`..`last` of the `what` (strings, non-whole floats, bools, numbers out of range),
-    else None. Without it such an answer only gets "n of your items do not belong there"."""
-    if not isinstance(answer, (set, frozenset, list, tuple)):
-        return None  # check_answer says what it expected
-    for item in answer:
-        whole = isinstance(item, numbers.Real) and float(item).is_integer()  # 5.0 counts as 5, as elsewhere
-        if isinstance(item, bool) or not whole:
-            why = f"the {what} are numbered: give their numbers as integers, not {type(item).__name__} {item!r}"
-        elif not first <= item <= last:
-            why = f"the {what} are numbered {first} to {last}; {item} is not one of them"
-        else:
-            continue
-        return CheckResult(WRONG, f"{name}: wrong: {why}\n  Hint: {hint}", name, hint)
-    return None
 
 
 def _beyond_expected() -> set[int]:
@@ -68,12 +47,9 @@ _BEYOND_HINT = ("a never-turned pair i sweeps (l-1)/(L-1) * a^(-2i/(D-2)) of its
 def check_beyond_pairs(answer, quiet: bool = False):
     """`answer`: the set of pair indices whose largest angle at seq_len exceeds their largest trained one."""
     last_pair = BEYOND_SETTING["dim"] // 2 - 1
-    refused = refuse_unnumbered("beyond_pairs", answer, 0, last_pair, "pairs", _BEYOND_HINT)
-    if refused:
-        return report(refused, quiet)
     return check_answer(
         "beyond_pairs", answer, _beyond_expected() if answer is not Ellipsis else None,
-        hint=_BEYOND_HINT, quiet=quiet,
+        hint=_BEYOND_HINT, quiet=quiet, numbered=(0, last_pair, "pairs"),
     )
 
 

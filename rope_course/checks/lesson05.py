@@ -23,8 +23,7 @@ from ..hf_reset import HFDynamicRope
 from ..presets import KIMI_K2_INSTRUCT, rotary_class_for
 from ..rotary import DynamicNTKScalingRotaryEmbedding
 from ..yarn import YarnRotaryEmbedding
-from ._core import Case, check_answer, check_exercise, named_items, report
-from .lesson04 import refuse_unnumbered
+from ._core import Case, check_answer, check_exercise
 
 __all__ = [
     "HISTORY_CASES",
@@ -90,14 +89,14 @@ def _hf_trace_expected():
 
 def check_hf_trace(answer, quiet: bool = False):
     """`answer`: for each call of HF_TRACE_CALLS, the length l whose base b'(l) serves it (L for the original)."""
-    result = check_answer(
+    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(HF_TRACE_CALLS, start=1)]
+    return check_answer(
         "hf_trace", answer, _hf_trace_expected() if answer is not Ellipsis else None,
         hint="HF's module starts with max_seq_len_cached = L. Growth: a call longer than max_seq_len_cached. "
              "Reset: a call strictly shorter than L while max_seq_len_cached > L. Anything else keeps the base.",
-        quiet=True,
+        quiet=quiet,
+        item_names=labels,
     )
-    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(HF_TRACE_CALLS, start=1)]
-    return report(named_items(result, labels), quiet)
 
 
 # --- the misconception check: each statement's truth, from a small experiment --------------
@@ -186,12 +185,9 @@ _MISCONCEPTION_HINT = ("each statement is settled by one experiment from lessons
 
 def check_misconceptions(answer, quiet: bool = False):
     """`answer`: the set of the numbers (1-8) of the statements that are true."""
-    refused = refuse_unnumbered("misconceptions", answer, 1, MISCONCEPTION_COUNT, "statements", _MISCONCEPTION_HINT)
-    if refused:
-        return report(refused, quiet)
     return check_answer(
         "misconceptions", answer, _true_statements() if answer is not Ellipsis else None,
-        hint=_MISCONCEPTION_HINT, quiet=quiet,
+        hint=_MISCONCEPTION_HINT, quiet=quiet, numbered=(1, MISCONCEPTION_COUNT, "statements"),
     )
 
 
@@ -230,11 +226,11 @@ def _restoring_fix_expected() -> tuple[bool, ...]:
 
 def check_restoring_fix(answer, quiet: bool = False):
     """`answer`: for each call of FIX_TRACE_CALLS, whether the fixed module returns exactly a fresh module's cos."""
-    result = check_answer(
+    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(FIX_TRACE_CALLS, start=1)]
+    return check_answer(
         "restoring_fix", answer, _restoring_fix_expected() if answer is not Ellipsis else None,
         hint="the fix sits inside _set_cos_sin_cache. For each call, does forward call that method at all? "
              "And if it does not, which table does the call get?",
-        quiet=True,
+        quiet=quiet,
+        item_names=labels,
     )
-    labels = [f"call {k} ({seq_len} tokens)" for k, seq_len in enumerate(FIX_TRACE_CALLS, start=1)]
-    return report(named_items(result, labels), quiet)

@@ -8,7 +8,7 @@ import torch
 
 from ..variants import critical_pair, llama3_inv_freq, original_inv_freq
 from ..yarn import yarn_get_mscale
-from ._core import Case, check_answer, check_exercise, named_items, report
+from ._core import Case, check_answer, check_exercise
 
 __all__ = ["LLAMA3_SHAPE", "check_fixed_logits", "check_never_turned_llama3", "check_llama3_split"]
 
@@ -68,8 +68,7 @@ def check_llama3_split(answer, quiet: bool = False):
     count is named ('divided: wrong value'), not numbered from 0."""
     if isinstance(answer, list):
         answer = tuple(answer)
-    result = check_answer("llama3_split", answer, _llama3_split(), quiet=True,
-                          hint="a pair is kept when it turns more than high_freq_factor = 4 times over 8192 tokens "
-                               "and divided when it turns less than low_freq_factor = 1 time; the rest are blended. "
-                               "The three counts add up to 64")
-    return report(named_items(result, ("kept", "blended", "divided")), quiet)
+    return check_answer("llama3_split", answer, _llama3_split(), quiet=quiet, item_names=("kept", "blended", "divided"),
+                        hint="a pair is kept when it turns more than high_freq_factor = 4 times over 8192 tokens "
+                             "and divided when it turns less than low_freq_factor = 1 time; the rest are blended. "
+                             "The three counts add up to 64")
