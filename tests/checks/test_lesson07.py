@@ -59,21 +59,9 @@ def test_rerotation_share():
         assert result.status == WRONG and "Hint" in result.message, why
 
 
-def the_planted_bug(raw_keys, prefill_len, rotary):
-    """The excerpt exactly as the lesson shows it (the rotated keys go back into the cache)."""
-    cache = raw_keys[:, :, :prefill_len]
-    keys = None
-    for t in range(prefill_len, raw_keys.shape[-2] + 1):
-        if t > prefill_len:
-            cache = torch.cat((cache, raw_keys[:, :, t - 1:t]), dim=-2)
-        cos, sin = rotary(raw_keys, seq_len=t)
-        positions = torch.arange(t).unsqueeze(0)
-        _, keys = rc.apply_rotary_pos_emb(cache, cache, cos, sin, positions)
-        cache = keys
-    return keys
-
-
-def fixed(raw_keys, prefill_len, rotary):
+def decode_loop(raw_keys, prefill_len, rotary, keep_rotated_in_cache):
+    """The excerpt as the lesson shows it; keep_rotated_in_cache=True is its planted bug (the
+    rotated keys go back into the cache), False the one-line fix."""
     cache = raw_keys[:, :, :prefill_len]
     keys = None
     for t in range(prefill_len, raw_keys.shape[-2] + 1):
@@ -81,7 +69,17 @@ def fixed(raw_keys, prefill_len, rotary):
             cache = torch.cat((cache, raw_keys[:, :, t - 1:t]), dim=-2)
         cos, sin = rotary(raw_keys, seq_len=t)
         _, keys = rc.apply_rotary_pos_emb(cache, cache, cos, sin, torch.arange(t).unsqueeze(0))
+        if keep_rotated_in_cache:
+            cache = keys
     return keys
+
+
+def the_planted_bug(raw_keys, prefill_len, rotary):
+    return decode_loop(raw_keys, prefill_len, rotary, keep_rotated_in_cache=True)
+
+
+def fixed(raw_keys, prefill_len, rotary):
+    return decode_loop(raw_keys, prefill_len, rotary, keep_rotated_in_cache=False)
 
 
 def rotated_once_by_a_complex_product(raw_keys, prefill_len, rotary):
